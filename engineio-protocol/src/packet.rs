@@ -270,13 +270,22 @@ mod tests {
     #[test]
     fn binary_frames_carry_a_type_byte_only_in_v3() {
         let data = Bytes::from_static(&[1, 2, 3, 4]);
-        assert_eq!(Packet::decode_binary(data.clone(), V4).unwrap(), Packet::binary(data.clone()));
+        assert_eq!(
+            Packet::decode_binary(data.clone(), V4).unwrap(),
+            Packet::binary(data.clone())
+        );
         assert_eq!(
             Packet::decode_binary(Bytes::from_static(&[4, 1, 2, 3, 4]), V3).unwrap(),
             Packet::binary(data.clone())
         );
-        assert_eq!(Packet::binary(data.clone()).to_frame(V3), Message::Binary(Bytes::from_static(&[4, 1, 2, 3, 4])));
-        assert_eq!(Packet::binary(data.clone()).to_frame(V4), Message::Binary(data));
+        assert_eq!(
+            Packet::binary(data.clone()).to_frame(V3),
+            Message::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))
+        );
+        assert_eq!(
+            Packet::binary(data.clone()).to_frame(V4),
+            Message::Binary(data)
+        );
         assert_eq!(
             Packet::decode_binary(Bytes::from_static(&[2, 1]), V3),
             Err(Error::BinaryNotMessage)
@@ -286,10 +295,22 @@ mod tests {
     #[test]
     fn unknown_types_and_bad_base64_are_errors() {
         assert_eq!(Packet::decode_text(Str::new(), V4), Err(Error::EmptyPacket));
-        assert_eq!(Packet::decode_text(Str::from("7"), V4), Err(Error::UnknownPacketType(b'7')));
-        assert_eq!(Packet::decode_text(Str::from("x"), V4), Err(Error::UnknownPacketType(b'x')));
-        assert_eq!(Packet::decode_text(Str::from("b!!"), V4), Err(Error::InvalidBase64));
-        assert_eq!(Packet::decode_text(Str::from("b2AQ=="), V3), Err(Error::BinaryNotMessage));
+        assert_eq!(
+            Packet::decode_text(Str::from("7"), V4),
+            Err(Error::UnknownPacketType(b'7'))
+        );
+        assert_eq!(
+            Packet::decode_text(Str::from("x"), V4),
+            Err(Error::UnknownPacketType(b'x'))
+        );
+        assert_eq!(
+            Packet::decode_text(Str::from("b!!"), V4),
+            Err(Error::InvalidBase64)
+        );
+        assert_eq!(
+            Packet::decode_text(Str::from("b2AQ=="), V3),
+            Err(Error::BinaryNotMessage)
+        );
         assert!(matches!(
             Packet::decode_text(Str::from("0{}"), V4),
             Err(Error::InvalidOpenPacket(_))

@@ -33,11 +33,17 @@ impl PayloadFormat {
     /// The format of a response for a client of `version`, holding `packets`:
     /// v3 clients that accept binary (no `b64` query parameter) get a binary
     /// payload when a packet has binary data, as Node's engine.io does.
-    pub fn for_response(version: ProtocolVersion, supports_binary: bool, packets: &[Packet]) -> Self {
+    pub fn for_response(
+        version: ProtocolVersion,
+        supports_binary: bool,
+        packets: &[Packet],
+    ) -> Self {
         match version {
             ProtocolVersion::V4 => Self::V4,
             ProtocolVersion::V3 => {
-                let has_binary = packets.iter().any(|p| matches!(p, Packet::Message(Message::Binary(_))));
+                let has_binary = packets
+                    .iter()
+                    .any(|p| matches!(p, Packet::Message(Message::Binary(_))));
                 if supports_binary && has_binary {
                     Self::V3Binary
                 } else {
@@ -51,7 +57,9 @@ impl PayloadFormat {
     pub fn for_request(version: ProtocolVersion, content_type: Option<&str>) -> Self {
         match version {
             ProtocolVersion::V4 => Self::V4,
-            ProtocolVersion::V3 if content_type.is_some_and(|t| t.starts_with("application/octet-stream")) => {
+            ProtocolVersion::V3
+                if content_type.is_some_and(|t| t.starts_with("application/octet-stream")) =>
+            {
                 Self::V3Binary
             }
             ProtocolVersion::V3 => Self::V3String,
@@ -96,7 +104,8 @@ pub fn encode_payload(packets: &[Packet], format: PayloadFormat, out: &mut Bytes
                 scratch.clear();
                 packet.encode_text(ProtocolVersion::V3, &mut scratch);
                 // `encode_text` writes UTF-8 only.
-                let len: usize = std::str::from_utf8(&scratch).map_or(0, |s| s.encode_utf16().count());
+                let len: usize =
+                    std::str::from_utf8(&scratch).map_or(0, |s| s.encode_utf16().count());
                 put_decimal(len, out);
                 out.put_u8(b':');
                 out.put_slice(&scratch);
@@ -174,7 +183,10 @@ fn decode_v3_string(body: Bytes) -> Result<Vec<Packet>, Error> {
         rest = &rest[end..];
         // engine.io-parser 2.x skips empty records.
         if !record.is_empty() {
-            packets.push(Packet::decode_text(text.slice_ref(record), ProtocolVersion::V3)?);
+            packets.push(Packet::decode_text(
+                text.slice_ref(record),
+                ProtocolVersion::V3,
+            )?);
         }
     }
     Ok(packets)
@@ -188,9 +200,15 @@ fn decode_v3_binary(mut body: Bytes) -> Result<Vec<Packet>, Error> {
             1 => false,
             _ => return Err(Error::InvalidLength),
         };
-        let end = body.iter().position(|&b| b == 0xff).ok_or(Error::InvalidLength)?;
+        let end = body
+            .iter()
+            .position(|&b| b == 0xff)
+            .ok_or(Error::InvalidLength)?;
         let len = parse_decimal(body[1..end].iter().copied())?;
-        let record_end = end.checked_add(1 + len).filter(|&e| e <= body.len()).ok_or(Error::InvalidLength)?;
+        let record_end = end
+            .checked_add(1 + len)
+            .filter(|&e| e <= body.len())
+            .ok_or(Error::InvalidLength)?;
         let record = body.slice(end + 1..record_end);
         body = body.slice(record_end..);
         let packet = if is_text {
@@ -261,7 +279,10 @@ pub struct BodyBuffer {
 impl BodyBuffer {
     /// A buffer that accepts at most `limit` bytes.
     pub fn new(limit: usize) -> Self {
-        Self { buf: BytesMut::new(), limit }
+        Self {
+            buf: BytesMut::new(),
+            limit,
+        }
     }
 
     /// Appends a chunk of the body; fails with [`Error::PayloadTooLarge`]

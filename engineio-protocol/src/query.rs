@@ -86,7 +86,13 @@ impl Query {
                     .ok_or(Error::InvalidQuery("j"))?,
             ),
         };
-        Ok(Self { version, transport, sid, b64, jsonp })
+        Ok(Self {
+            version,
+            transport,
+            sid,
+            b64,
+            jsonp,
+        })
     }
 }
 
@@ -94,10 +100,13 @@ impl Query {
 /// space (as Node's `querystring` reads them). Invalid UTF-8 after decoding
 /// is replaced by U+FFFD.
 pub fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    query.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key), percent_decode(value))
-    })
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
 }
 
 /// Decodes `%XX` escapes and `+`; malformed escapes are kept as they are.
@@ -111,7 +120,10 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' => match (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            ) {
                 (Some(hi), Some(lo)) => {
                     out.push(hi << 4 | lo);
                     i += 2;
@@ -164,12 +176,27 @@ mod tests {
 
     #[test]
     fn transport_is_checked_before_version() {
-        assert_eq!(Query::parse("EIO=9&transport=carrier-pigeon"), Err(Error::UnknownTransport));
+        assert_eq!(
+            Query::parse("EIO=9&transport=carrier-pigeon"),
+            Err(Error::UnknownTransport)
+        );
         assert_eq!(Query::parse("EIO=4"), Err(Error::UnknownTransport));
-        assert_eq!(Query::parse("transport=polling"), Err(Error::UnsupportedProtocolVersion));
-        assert_eq!(Query::parse("EIO=5&transport=polling"), Err(Error::UnsupportedProtocolVersion));
-        assert_eq!(Query::parse("EIO=4&transport=polling&j=x"), Err(Error::InvalidQuery("j")));
-        assert_eq!(Error::UnknownTransport.code(), crate::ErrorCode::UnknownTransport);
+        assert_eq!(
+            Query::parse("transport=polling"),
+            Err(Error::UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            Query::parse("EIO=5&transport=polling"),
+            Err(Error::UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            Query::parse("EIO=4&transport=polling&j=x"),
+            Err(Error::InvalidQuery("j"))
+        );
+        assert_eq!(
+            Error::UnknownTransport.code(),
+            crate::ErrorCode::UnknownTransport
+        );
     }
 
     #[test]
@@ -180,6 +207,13 @@ mod tests {
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%ff"), "\u{fffd}");
         let p: Vec<_> = pairs("a=1&&b&c=x%3Dy").collect();
-        assert_eq!(p, vec![("a".into(), "1".into()), ("b".into(), "".into()), ("c".into(), "x=y".into())]);
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "".into()),
+                ("c".into(), "x=y".into())
+            ]
+        );
     }
 }

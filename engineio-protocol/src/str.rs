@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn invalid_utf8_is_refused_at_the_boundary() {
         assert!(Str::from_utf8(Bytes::from_static(b"\xff\xfe")).is_err());
-        assert_eq!(Str::from_utf8(Bytes::from_static("é".as_bytes())).unwrap(), "é");
+        assert_eq!(
+            Str::from_utf8(Bytes::from_static("é".as_bytes())).unwrap(),
+            "é"
+        );
     }
 
     #[test]

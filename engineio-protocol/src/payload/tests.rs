@@ -28,7 +28,10 @@ fn v4_spec_examples() {
 #[test]
 fn v3_string_spec_examples() {
     let packets = vec![Packet::text("hello"), Packet::text("€")];
-    assert_eq!(decode("6:4hello2:4€".as_bytes(), V3String).unwrap(), packets);
+    assert_eq!(
+        decode("6:4hello2:4€".as_bytes(), V3String).unwrap(),
+        packets
+    );
     assert_eq!(encode(&packets, V3String), "6:4hello2:4€".as_bytes());
 
     let packets = vec![Packet::text("hello"), Packet::binary(vec![1, 2, 3, 4])];
@@ -43,7 +46,10 @@ fn v3_string_lengths_count_utf16_units() {
     assert_eq!(encode(&packets, V3String), "3:4😀".as_bytes());
     assert_eq!(decode("3:4😀".as_bytes(), V3String).unwrap(), packets);
     // A length that ends inside a surrogate pair is refused.
-    assert_eq!(decode("2:4😀".as_bytes(), V3String), Err(Error::InvalidLength));
+    assert_eq!(
+        decode("2:4😀".as_bytes(), V3String),
+        Err(Error::InvalidLength)
+    );
 }
 
 #[test]
@@ -73,21 +79,45 @@ fn malformed_payloads_are_errors() {
     assert_eq!(decode(b"x:4", V3String), Err(Error::InvalidLength));
     assert_eq!(decode(b":4", V3String), Err(Error::InvalidLength));
     assert_eq!(decode(b"2:4a3", V3String), Err(Error::InvalidLength));
-    assert_eq!(decode(b"99999999999999999999999:4", V3String), Err(Error::InvalidLength));
-    assert_eq!(decode(&[0, 9, 0xff, b'4'], V3Binary), Err(Error::InvalidLength));
-    assert_eq!(decode(&[2, 1, 0xff, b'4'], V3Binary), Err(Error::InvalidLength));
+    assert_eq!(
+        decode(b"99999999999999999999999:4", V3String),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        decode(&[0, 9, 0xff, b'4'], V3Binary),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        decode(&[2, 1, 0xff, b'4'], V3Binary),
+        Err(Error::InvalidLength)
+    );
     assert_eq!(decode(&[0, 1, 2], V3Binary), Err(Error::InvalidLength));
-    assert_eq!(decode(&[1, 2, 0xff, 2, 1], V3Binary), Err(Error::BinaryNotMessage));
+    assert_eq!(
+        decode(&[1, 2, 0xff, 2, 1], V3Binary),
+        Err(Error::BinaryNotMessage)
+    );
 }
 
 #[test]
 fn response_format_follows_binary_support() {
     let text = [Packet::text("a")];
     let binary = [Packet::binary(vec![1])];
-    assert_eq!(PayloadFormat::for_response(ProtocolVersion::V4, true, &binary), V4);
-    assert_eq!(PayloadFormat::for_response(ProtocolVersion::V3, true, &binary), V3Binary);
-    assert_eq!(PayloadFormat::for_response(ProtocolVersion::V3, false, &binary), V3String);
-    assert_eq!(PayloadFormat::for_response(ProtocolVersion::V3, true, &text), V3String);
+    assert_eq!(
+        PayloadFormat::for_response(ProtocolVersion::V4, true, &binary),
+        V4
+    );
+    assert_eq!(
+        PayloadFormat::for_response(ProtocolVersion::V3, true, &binary),
+        V3Binary
+    );
+    assert_eq!(
+        PayloadFormat::for_response(ProtocolVersion::V3, false, &binary),
+        V3String
+    );
+    assert_eq!(
+        PayloadFormat::for_response(ProtocolVersion::V3, true, &text),
+        V3String
+    );
     assert_eq!(
         PayloadFormat::for_request(ProtocolVersion::V3, Some("application/octet-stream")),
         V3Binary
@@ -98,7 +128,10 @@ fn response_format_follows_binary_support() {
 fn body_buffer_refuses_before_the_body_is_whole() {
     let mut body = BodyBuffer::new(10);
     body.handle_chunk(b"4hello").unwrap();
-    assert_eq!(body.handle_chunk(b"world"), Err(Error::PayloadTooLarge { limit: 10 }));
+    assert_eq!(
+        body.handle_chunk(b"world"),
+        Err(Error::PayloadTooLarge { limit: 10 })
+    );
 
     let mut body = BodyBuffer::new(10);
     body.handle_chunk(b"4hello").unwrap();
@@ -116,7 +149,11 @@ fn round_trips_in_every_format() {
         Packet::Close,
     ];
     for format in [V3String, V3Binary] {
-        assert_eq!(decode(&encode(&packets, format), format).unwrap(), packets, "{format:?}");
+        assert_eq!(
+            decode(&encode(&packets, format), format).unwrap(),
+            packets,
+            "{format:?}"
+        );
     }
     // In v4 a text message may not contain the separator itself.
     let v4: Vec<_> = packets.into_iter().skip(1).collect();

@@ -206,8 +206,14 @@ fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value
     }
 }
 
-fn visit_array<'de, V: Visitor<'de>>(items: Vec<Value>, visitor: V) -> Result<V::Value, Error> {
-    let mut seq = SeqDeserializer::new(items.into_iter());
+/// Visits the items of an array (or the bytes of binary data) as a sequence.
+fn visit_items<'de, I, V>(items: I, visitor: V) -> Result<V::Value, Error>
+where
+    I: Iterator,
+    I::Item: IntoDeserializer<'de, Error>,
+    V: Visitor<'de>,
+{
+    let mut seq = SeqDeserializer::new(items);
     let out = visitor.visit_seq(&mut seq)?;
     seq.end()?;
     Ok(out)
@@ -217,7 +223,6 @@ fn visit_object<'de, V: Visitor<'de>>(
     entries: Vec<(String, Value)>,
     visitor: V,
 ) -> Result<V::Value, Error> {
-    let len = entries.len();
     let mut map = ObjectAccess {
         entries: entries.into_iter(),
         value: None,
@@ -225,16 +230,7 @@ fn visit_object<'de, V: Visitor<'de>>(
     let out = visitor.visit_map(&mut map)?;
     match map.entries.len() {
         0 => Ok(out),
-        rest => Err(Error::invalid_length(len, &ExpectedFewer(len - rest))),
-    }
-}
-
-/// "fewer elements in map" for the error of a map that was not read to its end.
-struct ExpectedFewer(usize);
-
-impl de::Expected for ExpectedFewer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a map of {} entries", self.0)
+        rest => Err(Error::invalid_length(rest, &"fewer elements in map")),
     }
 }
 
@@ -259,7 +255,7 @@ impl<'de> Deserializer<'de> for Value {
             Self::Number(n) => visit_number(&n, visitor),
             Self::String(s) => visitor.visit_string(s),
             Self::Binary(b) => visitor.visit_byte_buf(b.to_vec()),
-            Self::Array(items) => visit_array(items, visitor),
+            Self::Array(items) => visit_items(items.into_iter(), visitor),
             Self::Object(entries) => visit_object(entries, visitor),
         }
     }
@@ -325,6 +321,14 @@ impl<'de> Deserializer<'de> for Value {
         self.deserialize_bytes(visitor)
     }
 
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self {
+            // A plain `Vec<u8>` (or `[u8; N]`) can be read from binary data.
+            Self::Binary(b) => visit_items(b.into_iter(), visitor),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         drop(self);
         visitor.visit_unit()
@@ -332,7 +336,7 @@ impl<'de> Deserializer<'de> for Value {
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        unit unit_struct seq tuple tuple_struct map struct identifier
+        unit unit_struct tuple tuple_struct map struct identifier
     }
 }
 
@@ -513,142 +517,5 @@ impl<'de> VariantAccess<'de> for Variant {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-
-    fn obj(entries: &[(&str, Value)]) -> Value {
-        Value::Object(entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
-    }
-
-    #[test]
-    fn repeated_key_keeps_first_position_and_last_value() {
-        let v: Value = serde_json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
-        assert_eq!(v, obj(&[("a", 3u64.into()), ("b", 2u64.into())]));
-    }
-
-    #[test]
-    fn repeated_key_in_large_object_uses_the_index() {
-        let mut json = String::from("{");
-        for i in 0..40 {
-            json.push_str(&format!("\"k{i}\":{i},"));
-        }
-        json.push_str("\"k3\":\"last\"}");
-        let v: Value = serde_json::from_str(&json).unwrap();
-        let Value::Object(entries) = &v else { panic!("not an object") };
-        assert_eq!(entries.len(), 40);
-        assert_eq!(entries[3], ("k3".to_owned(), Value::from("last")));
-        assert_eq!(entries[39].0, "k39");
-    }
-
-    #[test]
-    fn object_with_50_000_keys_decodes() {
-        let body: Vec<String> = (0..50_000).map(|i| format!("\"key{i}\":{i}")).collect();
-        let json = format!("{{{}}}", body.join(","));
-        let v: Value = serde_json::from_slice(json.as_bytes()).unwrap();
-        let Value::Object(entries) = v else { panic!("not an object") };
-        assert_eq!(entries.len(), 50_000);
-        assert_eq!(entries[49_999], ("key49999".to_owned(), 49_999u64.into()));
-    }
-
-    #[test]
-    fn json_scalars_and_containers_decode() {
-        let v: Value = serde_json::from_str("[1, -2, 1.5, \"x\", null, true, {}]").unwrap();
-        let expected = Value::Array(vec![
-            1u64.into(),
-            (-2i64).into(),
-            Value::Number(Number::from_f64(1.5).unwrap()),
-            "x".into(),
-            Value::Null,
-            true.into(),
-            Value::Object(vec![]),
-        ]);
-        assert_eq!(v, expected);
-    }
-
-    #[test]
-    fn json_edge_numbers_are_accepted() {
-        let v: Value = serde_json::from_str("[18446744073709551615, -9223372036854775808, 1e400]")
-            .unwrap_or(Value::Null);
-        // serde_json rejects 1e400 as out of range; both must agree.
-        let json: Result<serde_json::Value, _> =
-            serde_json::from_str("[18446744073709551615, -9223372036854775808, 1e400]");
-        assert_eq!(json.is_ok(), v != Value::Null);
-        let v: Value = serde_json::from_str("[18446744073709551615, -9223372036854775808]").unwrap();
-        assert_eq!(v, Value::Array(vec![u64::MAX.into(), i64::MIN.into()]));
-    }
-
-    #[test]
-    fn tuple_with_bytes_from_array() {
-        let v = Value::Array(vec!["ev".into(), 7u64.into(), Bytes::from_static(b"\x01\x02").into()]);
-        let t: (String, u32, Bytes) = from_value(v).unwrap();
-        assert_eq!(t, ("ev".to_owned(), 7, Bytes::from_static(b"\x01\x02")));
-    }
-
-    #[test]
-    fn bytes_from_string_and_integer_array() {
-        let b: serde_bytes::ByteBuf = from_value("hi".into()).unwrap();
-        assert_eq!(b.as_slice(), b"hi");
-        let b: Bytes = from_value(Value::Array(vec![1u64.into(), 255u64.into()])).unwrap();
-        assert_eq!(&b[..], &[1, 255]);
-        let r: Result<Bytes, _> = from_value(Value::Array(vec![256u64.into()]));
-        assert!(matches!(r, Err(Error::Deserialize(_))));
-    }
-
-    #[test]
-    fn numbers_fit_any_numeric_type() {
-        assert_eq!(from_value::<u8>(5u64.into()), Ok(5));
-        assert_eq!(from_value::<i32>((-5i64).into()), Ok(-5));
-        assert_eq!(from_value::<f64>(5u64.into()), Ok(5.0));
-        assert!(matches!(from_value::<u8>(300u64.into()), Err(Error::Deserialize(_))));
-    }
-
-    #[test]
-    fn integer_map_keys_are_parsed() {
-        let v = obj(&[("1", 10u64.into()), ("2", 20u64.into())]);
-        let m: HashMap<u32, i32> = from_value(v).unwrap();
-        assert_eq!(m, HashMap::from([(1, 10), (2, 20)]));
-    }
-
-    #[test]
-    fn mismatched_type_is_a_deserialize_error() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct S {
-            a: u32,
-        }
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        enum E {
-            A,
-            B(u8),
-        }
-        let bad = [
-            Value::Null,
-            "x".into(),
-            Value::Array(vec![true.into()]),
-            obj(&[("a", "no".into())]),
-            Value::Binary(Bytes::new()),
-        ];
-        for v in bad {
-            assert!(matches!(from_value::<S>(v.clone()), Err(Error::Deserialize(_))));
-            assert!(matches!(from_value::<(u8, u8)>(v.clone()), Err(Error::Deserialize(_))));
-            assert!(matches!(from_value::<E>(v), Err(Error::Deserialize(_))));
-        }
-        let two = obj(&[("A", Value::Null), ("B", 1u64.into())]);
-        assert!(matches!(from_value::<E>(two), Err(Error::Deserialize(_))));
-        assert!(matches!(from_value::<E>(obj(&[("A", 1u64.into())])), Err(Error::Deserialize(_))));
-    }
-
-    #[test]
-    fn ignored_any_and_unknown_fields_are_skipped() {
-        #[derive(Debug, PartialEq, serde::Deserialize)]
-        struct S {
-            a: u32,
-        }
-        let v = obj(&[("x", Value::Array(vec![Value::Null])), ("a", 1u64.into())]);
-        assert_eq!(from_value::<S>(v.clone()), Ok(S { a: 1 }));
-        assert!(from_value::<de::IgnoredAny>(v).is_ok());
-    }
-}
+#[allow(clippy::unwrap_used)]
+mod tests;

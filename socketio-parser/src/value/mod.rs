@@ -39,9 +39,9 @@ pub enum Value {
     /// Binary data: an attachment in the JSON format, `bin` in msgpack.
     Binary(Bytes),
     /// A JSON array.
-    Array(Vec<Value>),
+    Array(Vec<Self>),
     /// A JSON object, its keys unique and in insertion order.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(String, Self)>),
 }
 
 impl Value {

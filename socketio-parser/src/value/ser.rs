@@ -382,3 +382,7 @@ fn key_to_string<T: Serialize + ?Sized>(key: &T) -> Result<String, Error> {
         _ => Err(Error::Serialize("key must be a string".to_owned())),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
