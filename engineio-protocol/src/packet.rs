@@ -98,10 +98,12 @@ impl Packet {
     /// Text starting with `b` is a base64 binary message: `b<base64>` in v4,
     /// `b4<base64>` in v3.
     pub fn decode_text(text: Str, version: ProtocolVersion) -> Result<Self, Error> {
-        let Some(&type_id) = text.as_bytes().first() else {
-            return Err(Error::EmptyPacket);
+        let type_id = match text.as_bytes().first() {
+            None => return Err(Error::EmptyPacket),
+            Some(&b) if !b.is_ascii() => return Err(Error::UnknownPacketType(b)),
+            Some(&b) => b,
         };
-        // Packet type digits and `b` are ASCII, so index 1 is a char boundary.
+        // The type is ASCII, so index 1 is a char boundary.
         let rest = text.slice_ref(&text[1..]);
         Ok(match type_id {
             b'0' => Self::Open(
