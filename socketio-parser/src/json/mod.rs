@@ -112,11 +112,11 @@ impl JsonParser {
                 if i > 0 {
                     out.put_u8(b',');
                 }
-                write_value(v, out, attachments);
+                write_value(v, out, Some(&mut *attachments));
             }
             out.put_u8(b']');
         } else if let (Some(data), None) = (data, v4_query) {
-            write_value(data, out, attachments);
+            write_value(data, out, None);
         }
     }
 }
@@ -165,7 +165,7 @@ fn write_query<B: BufMut>(query: &[(String, Value)], out: &mut B) {
             Value::String(s) => put_uri_component(s, out),
             other => {
                 let mut text = Vec::new();
-                write_value(other, &mut text, &mut Vec::new());
+                write_value(other, &mut text, None);
                 put_uri_component(&String::from_utf8_lossy(&text), out);
             }
         }

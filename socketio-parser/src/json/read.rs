@@ -72,7 +72,11 @@ pub(crate) fn read_text(
         None
     };
 
-    // The rest is one JSON value, with nothing after it.
+    // The rest is one JSON value, with nothing after it. socket.io-parser
+    // reads whitespace here as an ack id of 0; we refuse it.
+    if bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        return Err(Error::InvalidJson("whitespace before the payload".into()));
+    }
     let data = if i < bytes.len() {
         let value: Value =
             serde_json::from_str(&text[i..]).map_err(|e| Error::InvalidJson(e.to_string()))?;

@@ -5,29 +5,49 @@ use bytes::{BufMut, Bytes};
 
 use crate::Value;
 
-/// Writes `value` as JSON into `out`. Each [`Value::Binary`] becomes
-/// `{"_placeholder":true,"num":N}` and its bytes are pushed to `attachments`
-/// (shared, not copied), in document order, as socket.io-parser does.
-pub(crate) fn write_value<B: BufMut>(value: &Value, out: &mut B, attachments: &mut Vec<Bytes>) {
+/// Writes `value` as JSON into `out`.
+///
+/// With `attachments`, each [`Value::Binary`] becomes
+/// `{"_placeholder":true,"num":N}` and its bytes are pushed there (shared,
+/// not copied), in document order, as socket.io-parser does for EVENT and
+/// ACK. Without, binary is written as `JSON.stringify` writes a Node
+/// `Buffer`: `{"type":"Buffer","data":[1,2,3]}`.
+pub(crate) fn write_value<B: BufMut>(
+    value: &Value,
+    out: &mut B,
+    mut attachments: Option<&mut Vec<Bytes>>,
+) {
     match value {
         Value::Null => out.put_slice(b"null"),
         Value::Bool(true) => out.put_slice(b"true"),
         Value::Bool(false) => out.put_slice(b"false"),
         Value::Number(n) => write_number(n, out),
         Value::String(s) => write_string(s, out),
-        Value::Binary(data) => {
-            out.put_slice(b"{\"_placeholder\":true,\"num\":");
-            write_u64(attachments.len() as u64, out);
-            out.put_u8(b'}');
-            attachments.push(data.clone());
-        }
+        Value::Binary(data) => match attachments {
+            Some(attachments) => {
+                out.put_slice(b"{\"_placeholder\":true,\"num\":");
+                write_u64(attachments.len() as u64, out);
+                out.put_u8(b'}');
+                attachments.push(data.clone());
+            }
+            None => {
+                out.put_slice(b"{\"type\":\"Buffer\",\"data\":[");
+                for (i, byte) in data.iter().enumerate() {
+                    if i > 0 {
+                        out.put_u8(b',');
+                    }
+                    write_u64(u64::from(*byte), out);
+                }
+                out.put_slice(b"]}");
+            }
+        },
         Value::Array(items) => {
             out.put_u8(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.put_u8(b',');
                 }
-                write_value(item, out, attachments);
+                write_value(item, out, attachments.as_deref_mut());
             }
             out.put_u8(b']');
         }
@@ -39,7 +59,7 @@ pub(crate) fn write_value<B: BufMut>(value: &Value, out: &mut B, attachments: &m
                 }
                 write_string(key, out);
                 out.put_u8(b':');
-                write_value(item, out, attachments);
+                write_value(item, out, attachments.as_deref_mut());
             }
             out.put_u8(b'}');
         }
@@ -119,7 +139,7 @@ mod tests {
     fn json(v: &Value) -> (String, Vec<Bytes>) {
         let mut out = Vec::new();
         let mut attachments = Vec::new();
-        write_value(v, &mut out, &mut attachments);
+        write_value(v, &mut out, Some(&mut attachments));
         (String::from_utf8(out).unwrap(), attachments)
     }
 
@@ -159,5 +179,16 @@ mod tests {
             r#"[{"_placeholder":true,"num":0},{"x":{"_placeholder":true,"num":1}}]"#
         );
         assert_eq!(attachments, vec![a, b]);
+    }
+
+    #[test]
+    fn binary_outside_events_is_written_as_node_writes_a_buffer() {
+        let mut out = Vec::new();
+        write_value(
+            &Value::Binary(Bytes::from_static(&[1, 2, 255])),
+            &mut out,
+            None,
+        );
+        assert_eq!(out, br#"{"type":"Buffer","data":[1,2,255]}"#);
     }
 }
