@@ -38,11 +38,11 @@ fn obj(entries: &[(&str, Value)]) -> Value {
     )
 }
 
-/// Each example of the protocol v5 document's "Packet encoding" section,
-/// decoded, and encoded back to the same text.
+/// Each example of the protocol v5 document's "Packet encoding" section
+/// (and its sample session), decoded, and encoded back to the same text.
 #[test]
 fn v5_spec_examples_round_trip() {
-    let bin = Bytes::from_static(&[1, 2, 3]);
+    let bin = |b: &'static [u8]| Bytes::from_static(b);
     let cases: Vec<(&str, Vec<Bytes>, Packet)> = vec![
         (
             "0",
@@ -53,26 +53,10 @@ fn v5_spec_examples_round_trip() {
             },
         ),
         (
-            "0/admin,",
+            r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
             vec![],
             Packet::Connect {
                 nsp: "/admin".into(),
-                data: None,
-            },
-        ),
-        (
-            r#"0/admin,{"token":"123"}"#,
-            vec![],
-            Packet::Connect {
-                nsp: "/admin".into(),
-                data: Some(obj(&[("token", s("123"))])),
-            },
-        ),
-        (
-            r#"0{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
-            vec![],
-            Packet::Connect {
-                nsp: "/".into(),
                 data: Some(obj(&[("sid", s("oSO0OpakMV_3jnilAAAA"))])),
             },
         ),
@@ -82,13 +66,6 @@ fn v5_spec_examples_round_trip() {
             Packet::ConnectError {
                 nsp: "/".into(),
                 data: obj(&[("message", s("Not authorized"))]),
-            },
-        ),
-        (
-            "1/admin,",
-            vec![],
-            Packet::Disconnect {
-                nsp: "/admin".into(),
             },
         ),
         (
@@ -102,6 +79,21 @@ fn v5_spec_examples_round_trip() {
             Packet::event("/admin", "bar", vec![], None),
         ),
         (
+            r#"51-["baz",{"_placeholder":true,"num":0}]"#,
+            vec![bin(&[1, 2, 3, 4])],
+            Packet::event("/", "baz", vec![Value::Binary(bin(&[1, 2, 3, 4]))], None),
+        ),
+        (
+            r#"52-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+            vec![bin(&[1, 2]), bin(&[3, 4])],
+            Packet::event(
+                "/admin",
+                "baz",
+                vec![Value::Binary(bin(&[1, 2])), Value::Binary(bin(&[3, 4]))],
+                None,
+            ),
+        ),
+        (
             r#"212["foo"]"#,
             vec![],
             Packet::event("/", "foo", vec![], Some(12)),
@@ -112,14 +104,36 @@ fn v5_spec_examples_round_trip() {
             Packet::ack("/admin", 13, vec![s("bar")]),
         ),
         (
-            r#"51-["baz",{"_placeholder":true,"num":0}]"#,
-            vec![bin.clone()],
-            Packet::event("/", "baz", vec![Value::Binary(bin.clone())], None),
+            r#"61-15["bar",{"_placeholder":true,"num":0}]"#,
+            vec![bin(&[1, 2, 3, 4])],
+            Packet::ack("/", 15, vec![s("bar"), Value::Binary(bin(&[1, 2, 3, 4]))]),
+        ),
+        ("1", vec![], Packet::Disconnect { nsp: "/".into() }),
+        (
+            "1/admin,",
+            vec![],
+            Packet::Disconnect {
+                nsp: "/admin".into(),
+            },
+        ),
+        // From the sample session.
+        (
+            r#"0/admin,"#,
+            vec![],
+            Packet::Connect {
+                nsp: "/admin".into(),
+                data: None,
+            },
         ),
         (
-            r#"61-/admin,15[{"_placeholder":true,"num":0}]"#,
-            vec![bin.clone()],
-            Packet::ack("/admin", 15, vec![Value::Binary(bin.clone())]),
+            r#"2/admin,1["tellme"]"#,
+            vec![],
+            Packet::event("/admin", "tellme", vec![], Some(1)),
+        ),
+        (
+            r#"61-/admin,1[{"_placeholder":true,"num":0}]"#,
+            vec![bin(b"x")],
+            Packet::ack("/admin", 1, vec![Value::Binary(bin(b"x"))]),
         ),
     ];
     for (wire, attachments, packet) in cases {
