@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use engineio_protocol::Str;
 
+use crate::value::ObjectBuilder;
 use crate::{Error, Value};
 
 /// Nesting deeper than this is refused rather than risking the stack.
@@ -214,9 +215,7 @@ impl Reader {
     }
 
     fn map(&mut self, len: usize, depth: usize) -> Result<Value, Error> {
-        let mut entries: Vec<(String, Value)> =
-            Vec::with_capacity(len.min(self.input.len() - self.pos));
-        let mut index = std::collections::HashMap::new();
+        let mut object = ObjectBuilder::with_capacity(len.min(self.input.len() - self.pos));
         for _ in 0..len {
             // notepack turns any key into a property name; we take strings
             // and numbers.
@@ -226,16 +225,9 @@ impl Reader {
                 _ => return Err(Error::InvalidMsgpack("map keys must be strings")),
             };
             let value = self.value(depth + 1)?;
-            // A repeated key keeps its first place and its last value.
-            match index.get(&key) {
-                Some(&i) => entries[i] = (key, value),
-                None => {
-                    index.insert(key.clone(), entries.len());
-                    entries.push((key, value));
-                }
-            }
+            object.insert(key, value);
         }
-        Ok(Value::Object(entries))
+        Ok(Value::Object(object.finish()))
     }
 }
 

@@ -24,14 +24,14 @@ const INDEX_THRESHOLD: usize = 16;
 /// Builds the entries of a [`Value::Object`]: keys stay in the order they
 /// were first seen, and a repeated key replaces the earlier value in place
 /// (what JavaScript's `JSON.parse` does).
-pub(super) struct ObjectBuilder {
+pub(crate) struct ObjectBuilder {
     entries: Vec<(String, Value)>,
     index: Option<HashMap<String, usize>>,
 }
 
 impl ObjectBuilder {
     /// An empty builder with room for about `capacity` entries.
-    pub(super) fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Vec::with_capacity(capacity.min(4096)),
             index: None,
@@ -39,7 +39,7 @@ impl ObjectBuilder {
     }
 
     /// Adds `key`, or replaces its value if it is already there.
-    pub(super) fn insert(&mut self, key: String, value: Value) {
+    pub(crate) fn insert(&mut self, key: String, value: Value) {
         if let Some(index) = &mut self.index {
             match index.entry(key) {
                 Entry::Occupied(slot) => {
@@ -72,7 +72,7 @@ impl ObjectBuilder {
     }
 
     /// The entries, in order.
-    pub(super) fn finish(self) -> Vec<(String, Value)> {
+    pub(crate) fn finish(self) -> Vec<(String, Value)> {
         self.entries
     }
 }

@@ -19,6 +19,7 @@ use bytes::Bytes;
 pub use serde_json::Number;
 
 pub use de::from_value;
+pub(crate) use de::ObjectBuilder;
 pub use ser::to_value;
 
 /// A JSON value in which any node may also be binary data.
