@@ -245,25 +245,12 @@ fn parse_decimal(digits: impl Iterator<Item = u8>) -> Result<usize, Error> {
 }
 
 fn put_decimal<B: BufMut>(n: usize, out: &mut B) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put_slice(&buf[i..]);
+    out.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// The decimal digits of `n` as byte values 0-9 (the v3 binary length).
 fn put_digit_bytes<B: BufMut>(n: usize, out: &mut B) {
-    let mut digits = Vec::with_capacity(20);
-    put_decimal(n, &mut digits);
-    for d in digits {
+    for d in itoa::Buffer::new().format(n).bytes() {
         out.put_u8(d - b'0');
     }
 }

@@ -80,18 +80,8 @@ fn write_number<B: BufMut>(n: &serde_json::Number, out: &mut B) {
     }
 }
 
-pub(crate) fn write_u64<B: BufMut>(mut n: u64, out: &mut B) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put_slice(&buf[i..]);
+pub(crate) fn write_u64<B: BufMut>(n: u64, out: &mut B) {
+    out.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// A string with JSON.stringify's escapes: `"`, `\`, the five short forms

@@ -159,28 +159,24 @@ fn write_str<B: BufMut>(s: &str, out: &mut B) {
 }
 
 fn write_array_len<B: BufMut>(n: usize, out: &mut B) {
-    match n {
-        n if n < 0x10 => out.put_u8(0x90 | n as u8),
-        n if n < 0x10000 => {
-            out.put_u8(0xdc);
-            out.put_u16(n as u16);
-        }
-        n => {
-            out.put_u8(0xdd);
-            out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
-        }
-    }
+    write_container_len(n, [0x90, 0xdc, 0xdd], out);
 }
 
 fn write_map_len<B: BufMut>(n: usize, out: &mut B) {
+    write_container_len(n, [0x80, 0xde, 0xdf], out);
+}
+
+/// The header of an array or a map: a "fix" marker with the length in its
+/// low four bits, or a 16-bit or 32-bit length after its own marker.
+fn write_container_len<B: BufMut>(n: usize, [fix, m16, m32]: [u8; 3], out: &mut B) {
     match n {
-        n if n < 0x10 => out.put_u8(0x80 | n as u8),
+        n if n < 0x10 => out.put_u8(fix | n as u8),
         n if n < 0x10000 => {
-            out.put_u8(0xde);
+            out.put_u8(m16);
             out.put_u16(n as u16);
         }
         n => {
-            out.put_u8(0xdf);
+            out.put_u8(m32);
             out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
         }
     }
