@@ -1,0 +1,385 @@
+//! One engine.io session as a Sans-IO state machine.
+//!
+//! The driver feeds it what happens and asks it what to do:
+//!
+//! - inputs: [`Session::handle_packet`] (a packet from a transport),
+//!   [`Session::handle_timeout`] (the time reached [`Session::poll_timeout`]),
+//!   [`Session::handle_upgrade_request`] (a WebSocket arrived for this sid),
+//!   [`Session::handle_transport_closed`], and from the application
+//!   [`Session::send`] and [`Session::close`];
+//! - outputs: [`Session::poll_transmit`] (the next packet for a transport),
+//!   [`Session::poll_event`] (what the application should hear about) and
+//!   [`Session::poll_timeout`] (when to call `handle_timeout`).
+//!
+//! After any input, drain `poll_event` and `poll_transmit`, then sleep until
+//! `poll_timeout` or the next input. The session never reads the clock:
+//! every input that depends on time takes `now`.
+
+mod timer;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use engineio_protocol::{Message, OpenPacket, Packet, ProtocolVersion, Str, Transport, PROBE};
+
+use crate::{CloseReason, Error, Sid};
+pub use timer::Timer;
+use timer::TimerTable;
+
+/// The settings a session runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Time between heartbeats (Node: `pingInterval`, 25 s).
+    pub ping_interval: Duration,
+    /// How long to wait for the heartbeat answer (Node: `pingTimeout`, 20 s).
+    pub ping_timeout: Duration,
+    /// How long an upgrade may take (Node: `upgradeTimeout`, 10 s).
+    pub upgrade_timeout: Duration,
+    /// The largest payload the client may send, announced in the handshake
+    /// (Node: `maxHttpBufferSize`, 1 MB).
+    pub max_payload: u64,
+    /// The bound of the outgoing buffer, in bytes of message data.
+    pub max_buffered_bytes: usize,
+    /// Whether a polling session may upgrade to WebSocket.
+    pub allow_upgrades: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_payload: 1_000_000,
+            max_buffered_bytes: 1 << 20,
+            allow_upgrades: true,
+        }
+    }
+}
+
+/// What the application hears about a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The client sent a message.
+    Message(Message),
+    /// The session moved to WebSocket.
+    Upgraded,
+    /// The session closed; this is the last event.
+    Closed(CloseReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// Closing gracefully: the buffered packets, then a CLOSE packet, go out.
+    Closing(CloseReason),
+    Closed(CloseReason),
+}
+
+/// Where an upgrade to WebSocket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upgrade {
+    None,
+    /// The WebSocket is open; waiting for its `2probe`.
+    AwaitingProbe,
+    /// `3probe` is due on the WebSocket, and a NOOP on polling to release
+    /// the pending GET; then the client sends UPGRADE.
+    Probed {
+        pong_due: bool,
+        noop_due: bool,
+    },
+}
+
+/// One engine.io session.
+#[derive(Debug)]
+pub struct Session {
+    sid: Sid,
+    version: ProtocolVersion,
+    config: SessionConfig,
+    transport: Transport,
+    upgrade: Upgrade,
+    state: State,
+    timers: TimerTable,
+    outbox: VecDeque<Packet>,
+    buffered_bytes: usize,
+    events: VecDeque<Event>,
+}
+
+impl Session {
+    /// A new session, opened by a handshake on `transport` at `now`; its
+    /// OPEN packet is the first thing [`Session::poll_transmit`] returns.
+    pub fn new(
+        sid: Sid,
+        version: ProtocolVersion,
+        transport: Transport,
+        config: SessionConfig,
+        now: Instant,
+    ) -> Self {
+        let upgrades = if config.allow_upgrades && transport == Transport::Polling {
+            vec![Transport::Websocket.as_str().to_owned()]
+        } else {
+            vec![]
+        };
+        let open = OpenPacket {
+            sid: sid.to_string(),
+            upgrades,
+            ping_interval: config.ping_interval.as_millis() as u64,
+            ping_timeout: config.ping_timeout.as_millis() as u64,
+            // Protocol v3 has no maxPayload in the handshake.
+            max_payload: (version == ProtocolVersion::V4).then_some(config.max_payload),
+        };
+        let mut timers = TimerTable::default();
+        match version {
+            // v4: "the server sends a ping packet every pingInterval ms".
+            ProtocolVersion::V4 => timers.set(Timer::PingInterval, now + config.ping_interval),
+            // v3: the client pings; it must do so within interval + timeout.
+            ProtocolVersion::V3 => timers.set(
+                Timer::PongDeadline,
+                now + config.ping_interval + config.ping_timeout,
+            ),
+        }
+        Self {
+            sid,
+            version,
+            config,
+            transport,
+            upgrade: Upgrade::None,
+            state: State::Open,
+            timers,
+            outbox: VecDeque::from([Packet::Open(open)]),
+            buffered_bytes: 0,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &Sid {
+        &self.sid
+    }
+
+    /// The protocol version the client speaks.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The transport that carries the session's packets now.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// Whether an upgrade to WebSocket is in progress.
+    pub fn is_upgrading(&self) -> bool {
+        self.upgrade != Upgrade::None
+    }
+
+    /// Why the session closed, once it has (also while it is closing).
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        match self.state {
+            State::Open => None,
+            State::Closing(r) | State::Closed(r) => Some(r),
+        }
+    }
+
+    /// Whether the session is fully closed: nothing more will be sent.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_))
+    }
+
+    /// Bytes of message data waiting to be sent.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered_bytes
+    }
+
+    /// Queues a message for the client.
+    ///
+    /// If the outgoing buffer would grow past
+    /// [`SessionConfig::max_buffered_bytes`], the client is not reading: the
+    /// session closes with [`CloseReason::BufferFull`] and this returns
+    /// [`Error::BufferFull`].
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        let len = message.len();
+        if self.buffered_bytes + len > self.config.max_buffered_bytes {
+            self.terminate(CloseReason::BufferFull);
+            return Err(Error::BufferFull);
+        }
+        self.buffered_bytes += len;
+        self.outbox.push_back(Packet::Message(message));
+        Ok(())
+    }
+
+    /// Closes the session gracefully: what is buffered goes out, then a
+    /// CLOSE packet. The application hears [`Event::Closed`] now.
+    pub fn close(&mut self, reason: CloseReason) {
+        if self.state == State::Open {
+            self.state = State::Closing(reason);
+            self.timers.stop_all();
+            self.upgrade = Upgrade::None;
+            self.events.push_back(Event::Closed(reason));
+        }
+    }
+
+    /// A WebSocket connection arrived for this session: start the upgrade.
+    pub fn handle_upgrade_request(&mut self, now: Instant) -> Result<(), Error> {
+        let allowed = self.state == State::Open
+            && self.config.allow_upgrades
+            && self.transport == Transport::Polling
+            && self.upgrade == Upgrade::None;
+        if !allowed {
+            return Err(Error::UpgradeRefused);
+        }
+        self.upgrade = Upgrade::AwaitingProbe;
+        self.timers
+            .set(Timer::UpgradeTimeout, now + self.config.upgrade_timeout);
+        Ok(())
+    }
+
+    /// A packet arrived on `from`.
+    pub fn handle_packet(&mut self, from: Transport, packet: Packet, now: Instant) {
+        if self.state != State::Open {
+            return;
+        }
+        if from != self.transport {
+            self.handle_upgrade_packet(from, packet);
+            return;
+        }
+        match packet {
+            Packet::Message(message) => self.events.push_back(Event::Message(message)),
+            Packet::Ping(_) if self.version == ProtocolVersion::V3 => {
+                // v3: the client pings and the server answers.
+                self.outbox.push_back(Packet::Pong(Str::new()));
+                let deadline = now + self.config.ping_interval + self.config.ping_timeout;
+                self.timers.set(Timer::PongDeadline, deadline);
+            }
+            Packet::Pong(_) if self.version == ProtocolVersion::V4 => {
+                self.timers.stop(Timer::PongDeadline);
+                self.timers
+                    .set(Timer::PingInterval, now + self.config.ping_interval);
+            }
+            // A heartbeat in the wrong direction for this version.
+            Packet::Ping(_) | Packet::Pong(_) => self.terminate(CloseReason::TransportError),
+            Packet::Close => self.terminate(CloseReason::TransportClose),
+            // Node ignores these from a client.
+            Packet::Open(_) | Packet::Upgrade | Packet::Noop => {}
+        }
+    }
+
+    /// "Upgrade" in the protocol: `2probe`, `3probe`, then `5` on the new
+    /// transport. Anything else there aborts the upgrade (the driver then
+    /// closes the WebSocket), and the session goes on over polling.
+    fn handle_upgrade_packet(&mut self, from: Transport, packet: Packet) {
+        if from != Transport::Websocket {
+            return;
+        }
+        match (self.upgrade, packet) {
+            (Upgrade::AwaitingProbe, Packet::Ping(p)) if p == PROBE => {
+                self.upgrade = Upgrade::Probed {
+                    pong_due: true,
+                    noop_due: true,
+                };
+            }
+            (Upgrade::Probed { .. }, Packet::Upgrade) => {
+                self.upgrade = Upgrade::None;
+                self.timers.stop(Timer::UpgradeTimeout);
+                self.transport = Transport::Websocket;
+                self.events.push_back(Event::Upgraded);
+            }
+            _ => self.abort_upgrade(),
+        }
+    }
+
+    fn abort_upgrade(&mut self) {
+        self.upgrade = Upgrade::None;
+        self.timers.stop(Timer::UpgradeTimeout);
+    }
+
+    /// A transport's connection went away (a WebSocket closed, an HTTP
+    /// request was aborted).
+    pub fn handle_transport_closed(&mut self, transport: Transport, reason: CloseReason) {
+        if transport == self.transport {
+            self.terminate(reason);
+        } else if self.is_upgrading() {
+            self.abort_upgrade();
+        }
+    }
+
+    /// The time reached [`Session::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for timer in self.timers.expire(now).collect::<Vec<_>>() {
+            match timer {
+                Timer::PingInterval => {
+                    self.outbox.push_back(Packet::Ping(Str::new()));
+                    self.timers
+                        .set(Timer::PongDeadline, now + self.config.ping_timeout);
+                }
+                Timer::PongDeadline => self.terminate(CloseReason::PingTimeout),
+                Timer::UpgradeTimeout => self.abort_upgrade(),
+            }
+        }
+    }
+
+    /// The next packet to send on `transport`, if any.
+    ///
+    /// Only the current transport gets the session's packets; during an
+    /// upgrade the WebSocket gets `3probe` and polling gets a NOOP that
+    /// releases its pending GET.
+    #[must_use]
+    pub fn poll_transmit(&mut self, transport: Transport) -> Option<Packet> {
+        if let Upgrade::Probed { pong_due, noop_due } = &mut self.upgrade {
+            if transport == Transport::Websocket && *pong_due {
+                *pong_due = false;
+                return Some(Packet::Pong(Str::from_static(PROBE)));
+            }
+            if transport == Transport::Polling && *noop_due {
+                *noop_due = false;
+                return Some(Packet::Noop);
+            }
+        }
+        if transport != self.transport || self.is_closed() {
+            return None;
+        }
+        if let Some(packet) = self.outbox.pop_front() {
+            if let Packet::Message(m) = &packet {
+                self.buffered_bytes -= m.len();
+            }
+            return Some(packet);
+        }
+        if let State::Closing(reason) = self.state {
+            self.state = State::Closed(reason);
+            return Some(Packet::Close);
+        }
+        None
+    }
+
+    /// The next event for the application, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] must be called next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Closes at once, dropping what was buffered.
+    fn terminate(&mut self, reason: CloseReason) {
+        let was_open = self.state == State::Open;
+        if !self.is_closed() {
+            self.state = State::Closed(reason);
+            self.timers.stop_all();
+            self.upgrade = Upgrade::None;
+            self.outbox.clear();
+            self.buffered_bytes = 0;
+            if was_open {
+                self.events.push_back(Event::Closed(reason));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+//! The session state machine, driven with a fake clock.
+
+use super::*;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn config() -> SessionConfig {
+    SessionConfig {
+        ping_interval: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(200),
+        upgrade_timeout: SEC,
+        max_payload: 1000,
+        max_buffered_bytes: 100,
+        allow_upgrades: true,
+    }
+}
+
+fn session(version: ProtocolVersion, transport: Transport) -> (Session, Instant) {
+    let t0 = Instant::now();
+    let mut s = Session::new(Sid::from("sid"), version, transport, config(), t0);
+    assert!(matches!(s.poll_transmit(transport), Some(Packet::Open(_))));
+    (s, t0)
+}
+
+fn drain(s: &mut Session, t: Transport) -> Vec<Packet> {
+    std::iter::from_fn(|| s.poll_transmit(t)).collect()
+}
+
+fn events(s: &mut Session) -> Vec<Event> {
+    std::iter::from_fn(|| s.poll_event()).collect()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn handshake_announces_upgrades_and_max_payload() {
+    let t0 = Instant::now();
+    let mut s = Session::new(
+        Sid::from("abc"),
+        ProtocolVersion::V4,
+        Transport::Polling,
+        config(),
+        t0,
+    );
+    let Some(Packet::Open(open)) = s.poll_transmit(Transport::Polling) else {
+        panic!()
+    };
+    assert_eq!(
+        open,
+        OpenPacket {
+            sid: "abc".into(),
+            upgrades: vec!["websocket".into()],
+            ping_interval: 300,
+            ping_timeout: 200,
+            max_payload: Some(1000),
+        }
+    );
+    let mut s = Session::new(
+        Sid::from("abc"),
+        ProtocolVersion::V3,
+        Transport::Websocket,
+        config(),
+        t0,
+    );
+    let Some(Packet::Open(open)) = s.poll_transmit(Transport::Websocket) else {
+        panic!()
+    };
+    assert_eq!((open.upgrades.len(), open.max_payload), (0, None));
+}
+
+#[test]
+fn v4_server_pings_every_interval_while_pongs_come_back() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
+    let mut now = t0;
+    for _ in 0..3 {
+        now += ms(300);
+        assert_eq!(s.poll_timeout(), Some(now));
+        s.handle_timeout(now);
+        assert_eq!(
+            drain(&mut s, Transport::Websocket),
+            vec![Packet::Ping(Str::new())]
+        );
+        now += ms(150);
+        s.handle_packet(Transport::Websocket, Packet::Pong(Str::new()), now);
+    }
+    assert!(events(&mut s).is_empty());
+    assert!(!s.is_closed());
+}
+
+#[test]
+fn v4_client_that_never_pongs_times_out() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_timeout(t0 + ms(300));
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(500)));
+    s.handle_timeout(t0 + ms(499));
+    assert!(!s.is_closed());
+    s.handle_timeout(t0 + ms(500));
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::PingTimeout)]
+    );
+    assert!(s.is_closed());
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn v3_client_pings_and_server_answers() {
+    let (mut s, t0) = session(ProtocolVersion::V3, Transport::Polling);
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(500)));
+    s.handle_packet(Transport::Polling, Packet::Ping(Str::new()), t0 + ms(300));
+    assert_eq!(
+        drain(&mut s, Transport::Polling),
+        vec![Packet::Pong(Str::new())]
+    );
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(800)));
+    s.handle_timeout(t0 + ms(800));
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::PingTimeout)]
+    );
+}
+
+#[test]
+fn heartbeat_in_the_wrong_direction_is_a_transport_error() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_packet(Transport::Polling, Packet::Ping(Str::new()), t0);
+    assert_eq!(s.close_reason(), Some(CloseReason::TransportError));
+    let (mut s, t0) = session(ProtocolVersion::V3, Transport::Polling);
+    s.handle_packet(Transport::Polling, Packet::Pong(Str::new()), t0);
+    assert_eq!(s.close_reason(), Some(CloseReason::TransportError));
+}
+
+#[test]
+fn upgrade_with_probe_moves_the_session_to_websocket() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("before".into())).unwrap();
+    s.handle_upgrade_request(t0).unwrap();
+    assert!(s.is_upgrading());
+    // Nothing for the WebSocket until it is probed.
+    assert_eq!(s.poll_transmit(Transport::Websocket), None);
+    s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![Packet::Pong(Str::from(PROBE))]
+    );
+    assert_eq!(
+        drain(&mut s, Transport::Polling),
+        vec![Packet::Noop, Packet::text("before")],
+        "the pending GET is released"
+    );
+    s.send(Message::Text("after".into())).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
+    assert_eq!(s.transport(), Transport::Websocket);
+    assert!(!s.is_upgrading());
+    assert_eq!(events(&mut s), vec![Event::Upgraded]);
+    assert_eq!(drain(&mut s, Transport::Polling), vec![]);
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![Packet::text("after")]
+    );
+}
+
+#[test]
+fn upgrade_without_probe_is_aborted_and_polling_goes_on() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
+    assert!(!s.is_upgrading());
+    assert_eq!(s.transport(), Transport::Polling);
+    assert!(!s.is_closed());
+    s.handle_packet(Transport::Polling, Packet::text("still here"), t0);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Message(Message::Text("still here".into()))]
+    );
+}
+
+#[test]
+fn upgrade_that_takes_too_long_is_aborted() {
+    let (mut s, t0) = session(ProtocolVersion::V3, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    assert_eq!(s.handle_upgrade_request(t0), Err(Error::UpgradeRefused));
+    // The client keeps pinging (v3), so only the upgrade times out.
+    s.handle_packet(Transport::Polling, Packet::Ping(Str::new()), t0 + ms(400));
+    s.handle_packet(Transport::Polling, Packet::Ping(Str::new()), t0 + ms(800));
+    s.handle_timeout(t0 + SEC);
+    assert!(!s.is_upgrading());
+    assert!(!s.is_closed());
+}
+
+#[test]
+fn websocket_sessions_and_disabled_upgrades_refuse_upgrading() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
+    assert_eq!(s.handle_upgrade_request(t0), Err(Error::UpgradeRefused));
+    let cfg = SessionConfig {
+        allow_upgrades: false,
+        ..config()
+    };
+    let mut s = Session::new(
+        Sid::from("x"),
+        ProtocolVersion::V4,
+        Transport::Polling,
+        cfg,
+        t0,
+    );
+    assert_eq!(s.handle_upgrade_request(t0), Err(Error::UpgradeRefused));
+}
+
+#[test]
+fn a_client_that_stops_reading_is_closed_at_the_bound() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+    for _ in 0..10 {
+        s.send(Message::Binary(vec![0; 10].into())).unwrap();
+    }
+    assert_eq!(s.buffered_bytes(), 100);
+    assert_eq!(
+        s.send(Message::Binary(vec![0].into())),
+        Err(Error::BufferFull)
+    );
+    assert_eq!(events(&mut s), vec![Event::Closed(CloseReason::BufferFull)]);
+    assert_eq!(s.buffered_bytes(), 0);
+    assert_eq!(drain(&mut s, Transport::Websocket), vec![]);
+    assert_eq!(s.send(Message::Binary(vec![0].into())), Err(Error::Closed));
+}
+
+#[test]
+fn draining_frees_the_buffer() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+    for _ in 0..50 {
+        s.send(Message::Text("0123456789".into())).unwrap();
+        assert_eq!(drain(&mut s, Transport::Websocket).len(), 1);
+    }
+    assert_eq!(s.buffered_bytes(), 0);
+}
+
+#[test]
+fn graceful_close_flushes_then_sends_close() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("bye".into())).unwrap();
+    s.close(CloseReason::ServerShuttingDown);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::ServerShuttingDown)]
+    );
+    assert_eq!(s.send(Message::Text("late".into())), Err(Error::Closed));
+    assert!(!s.is_closed());
+    assert_eq!(
+        drain(&mut s, Transport::Polling),
+        vec![Packet::text("bye"), Packet::Close]
+    );
+    assert!(s.is_closed());
+    s.close(CloseReason::ForcedClose);
+    assert!(events(&mut s).is_empty(), "Closed is heard once");
+}
+
+#[test]
+fn client_close_and_vanished_transports_close_the_session() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
+    s.handle_packet(Transport::Websocket, Packet::Close, t0);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportClose)]
+    );
+
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_transport_closed(Transport::Websocket, CloseReason::TransportClose);
+    assert!(
+        !s.is_upgrading() && !s.is_closed(),
+        "a failed upgrade leaves the session alone"
+    );
+    s.handle_transport_closed(Transport::Polling, CloseReason::TransportError);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportError)]
+    );
+}

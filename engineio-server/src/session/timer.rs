@@ -1,0 +1,65 @@
+//! The session's timers: an enum and a deadline table, not tasks.
+
+use std::time::Instant;
+
+/// A timer of one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// v4: time to send the next PING.
+    PingInterval,
+    /// v4: the PONG for the last PING must arrive before this. v3: the next
+    /// PING from the client must arrive before this.
+    PongDeadline,
+    /// An upgrade in progress must complete before this.
+    UpgradeTimeout,
+}
+
+impl Timer {
+    const ALL: [Self; 3] = [Self::PingInterval, Self::PongDeadline, Self::UpgradeTimeout];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// When each [`Timer`] fires, if it is armed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TimerTable {
+    deadlines: [Option<Instant>; 3],
+}
+
+impl TimerTable {
+    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
+        self.deadlines[timer.index()] = Some(at);
+    }
+
+    pub(crate) fn stop(&mut self, timer: Timer) {
+        self.deadlines[timer.index()] = None;
+    }
+
+    pub(crate) fn stop_all(&mut self) {
+        self.deadlines = [None; 3];
+    }
+
+    /// The earliest deadline.
+    pub(crate) fn next(&self) -> Option<Instant> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns the timers due at `now`, earliest first.
+    pub(crate) fn expire(&mut self, now: Instant) -> impl Iterator<Item = Timer> {
+        let mut due: Vec<(Instant, Timer)> = Timer::ALL
+            .into_iter()
+            .filter_map(|t| {
+                self.deadlines[t.index()]
+                    .filter(|&d| d <= now)
+                    .map(|d| (d, t))
+            })
+            .collect();
+        due.sort_by_key(|&(d, _)| d);
+        for (_, t) in &due {
+            self.stop(*t);
+        }
+        due.into_iter().map(|(_, t)| t)
+    }
+}
