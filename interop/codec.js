@@ -80,6 +80,16 @@ const engineio = cases.engineio.map((c) => {
     v3_binary_payload: frame(sync(eioV3.encodePayload, packets, true)),
   };
 });
+// JSONP responses, as engine.io's polling-jsonp transport writes them
+// (callback index 3), around the v3 string and the v4 payloads.
+function jsonp(payload) {
+  const js = JSON.stringify(payload).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return "___eio[3](" + js + ");";
+}
+engineio.forEach((e) => {
+  e.v3_jsonp = jsonp(e.v3_string_payload);
+  e.v4_jsonp = jsonp(e.v4_payload);
+});
 
 // socket.io: every packet with both JSON parsers and the msgpack parser.
 function v4Packet(p) {

@@ -14,6 +14,7 @@
 //! - [`Query`]: the request's `EIO`, `transport`, `sid`, `b64` and `j`.
 //! - [`ErrorCode`]: the HTTP errors of an engine.io server; [`Error`]: what
 //!   decoding can fail with.
+//! - [`jsonp`]: the JSONP polling variant's response script and form body.
 //! - [`Str`]: UTF-8 text sharing its buffer.
 //!
 //! # Example
@@ -35,6 +36,7 @@
 
 mod error;
 mod error_code;
+pub mod jsonp;
 mod open;
 mod packet;
 pub mod payload;

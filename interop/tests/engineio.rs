@@ -104,6 +104,19 @@ fn engineio_parser_bytes_match_both_ways() {
             "{name}"
         );
 
+        let jsonp = engineio_protocol::jsonp::wrap(3, js["v4_payload"].as_str().unwrap());
+        assert_eq!(
+            jsonp,
+            js["v4_jsonp"].as_str().unwrap(),
+            "{name}: v4 JSONP response"
+        );
+        let jsonp = engineio_protocol::jsonp::wrap(3, js["v3_string_payload"].as_str().unwrap());
+        assert_eq!(
+            jsonp,
+            js["v3_jsonp"].as_str().unwrap(),
+            "{name}: v3 JSONP response"
+        );
+
         let theirs = js["v3_string_payload"].as_str().unwrap();
         assert_eq!(
             &payload(&packets, PayloadFormat::V3String)[..],
