@@ -223,7 +223,9 @@ impl JsonDecoder {
         if header.attachments == 0 {
             return header.into_packet(&[]).map(Some);
         }
-        let buffers = Vec::with_capacity(header.attachments);
+        // The count comes from the peer: let the vector grow with what
+        // actually arrives instead of reserving what was announced.
+        let buffers = Vec::new();
         self.state = State::Collecting { header, buffers };
         Ok(None)
     }

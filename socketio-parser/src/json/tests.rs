@@ -195,6 +195,26 @@ fn attachment_limit_is_enforced_before_buffering() {
     );
 }
 
+/// Found by the fuzzing helper: with no practical limit, an announced count
+/// of 10^12 must not be reserved up front.
+#[test]
+fn announced_attachments_are_not_reserved_up_front() {
+    let mut decoder = JsonDecoder::new(JsonParser::new(V5).max_attachments(usize::MAX));
+    assert_eq!(
+        decoder.handle_text(&Str::from(r#"51000000000000-["a"]"#)),
+        Ok(None)
+    );
+    assert_eq!(
+        decoder.handle_text(&Str::from(r#"518446744073709551615-["a"]"#)),
+        Err(Error::UnexpectedText)
+    );
+    assert_eq!(
+        decoder.handle_text(&Str::from(r#"518446744073709551615-["a"]"#)),
+        Ok(None)
+    );
+    assert_eq!(decoder.handle_binary(Bytes::from_static(b"x")), Ok(None));
+}
+
 #[test]
 fn frames_out_of_order_are_errors() {
     assert_eq!(
