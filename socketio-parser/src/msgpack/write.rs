@@ -60,17 +60,7 @@ pub(super) fn write_value<B: BufMut>(value: &Value, out: &mut B) {
         }
         Value::String(s) => write_str(s, out),
         Value::Binary(b) => {
-            match b.len() {
-                n if n < 0x100 => out.put_slice(&[0xc4, n as u8]),
-                n if n < 0x10000 => {
-                    out.put_u8(0xc5);
-                    out.put_u16(n as u16);
-                }
-                n => {
-                    out.put_u8(0xc6);
-                    out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
-                }
-            }
+            write_sized_len(b.len(), [0xc4, 0xc5, 0xc6], out);
             out.put_slice(b);
         }
         Value::Array(items) => {
@@ -145,17 +135,25 @@ fn write_i64<B: BufMut>(n: i64, out: &mut B) {
 fn write_str<B: BufMut>(s: &str, out: &mut B) {
     match s.len() {
         n if n < 0x20 => out.put_u8(0xa0 | n as u8),
-        n if n < 0x100 => out.put_slice(&[0xd9, n as u8]),
+        n => write_sized_len(n, [0xd9, 0xda, 0xdb], out),
+    }
+    out.put_slice(s.as_bytes());
+}
+
+/// The header of a string or binary: its marker for an 8, 16 or 32-bit
+/// length, then the length.
+fn write_sized_len<B: BufMut>(n: usize, [m8, m16, m32]: [u8; 3], out: &mut B) {
+    match n {
+        n if n < 0x100 => out.put_slice(&[m8, n as u8]),
         n if n < 0x10000 => {
-            out.put_u8(0xda);
+            out.put_u8(m16);
             out.put_u16(n as u16);
         }
         n => {
-            out.put_u8(0xdb);
+            out.put_u8(m32);
             out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
         }
     }
-    out.put_slice(s.as_bytes());
 }
 
 fn write_array_len<B: BufMut>(n: usize, out: &mut B) {
