@@ -1,5 +1,6 @@
 use super::*;
 use crate::packet::ProtocolVersion::{V4, V5};
+use crate::value::obj;
 
 fn decode(version: ProtocolVersion, messages: Vec<Message>) -> Result<Option<Packet>, Error> {
     let mut decoder = JsonParser::new(version).decoder();
@@ -27,15 +28,6 @@ fn encode(version: ProtocolVersion, packet: &Packet) -> (String, Vec<Bytes>) {
 
 fn s(v: &str) -> Value {
     Value::from(v)
-}
-
-fn obj(entries: &[(&str, Value)]) -> Value {
-    Value::Object(
-        entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
 }
 
 /// Each example of the protocol v5 document's "Packet encoding" section

@@ -143,16 +143,10 @@ fn write_str<B: BufMut>(s: &str, out: &mut B) {
 /// The header of a string or binary: its marker for an 8, 16 or 32-bit
 /// length, then the length.
 fn write_sized_len<B: BufMut>(n: usize, [m8, m16, m32]: [u8; 3], out: &mut B) {
-    match n {
-        n if n < 0x100 => out.put_slice(&[m8, n as u8]),
-        n if n < 0x10000 => {
-            out.put_u8(m16);
-            out.put_u16(n as u16);
-        }
-        n => {
-            out.put_u8(m32);
-            out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
-        }
+    if n < 0x100 {
+        out.put_slice(&[m8, n as u8]);
+    } else {
+        write_wide_len(n, [m16, m32], out);
     }
 }
 
@@ -167,15 +161,21 @@ fn write_map_len<B: BufMut>(n: usize, out: &mut B) {
 /// The header of an array or a map: a "fix" marker with the length in its
 /// low four bits, or a 16-bit or 32-bit length after its own marker.
 fn write_container_len<B: BufMut>(n: usize, [fix, m16, m32]: [u8; 3], out: &mut B) {
-    match n {
-        n if n < 0x10 => out.put_u8(fix | n as u8),
-        n if n < 0x10000 => {
-            out.put_u8(m16);
-            out.put_u16(n as u16);
-        }
-        n => {
-            out.put_u8(m32);
-            out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
-        }
+    if n < 0x10 {
+        out.put_u8(fix | n as u8);
+    } else {
+        write_wide_len(n, [m16, m32], out);
+    }
+}
+
+/// A 16-bit or 32-bit length after its marker, the forms every sized
+/// msgpack type shares.
+fn write_wide_len<B: BufMut>(n: usize, [m16, m32]: [u8; 2], out: &mut B) {
+    if n < 0x10000 {
+        out.put_u8(m16);
+        out.put_u16(n as u16);
+    } else {
+        out.put_u8(m32);
+        out.put_u32(u32::try_from(n).unwrap_or(u32::MAX));
     }
 }

@@ -137,3 +137,14 @@ impl From<serde_json::Value> for Value {
         }
     }
 }
+
+/// An object from `(key, value)` pairs, for tests.
+#[cfg(test)]
+pub(crate) fn obj(entries: &[(&str, Value)]) -> Value {
+    Value::Object(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}

@@ -1,18 +1,10 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::value::obj;
 
 fn de_err<T>(result: Result<T, Error>) -> bool {
     matches!(result, Err(Error::Deserialize(_)))
-}
-
-fn obj(entries: &[(&str, Value)]) -> Value {
-    Value::Object(
-        entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
 }
 
 #[test]
