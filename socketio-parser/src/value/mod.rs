@@ -19,6 +19,7 @@ use bytes::Bytes;
 pub use serde_json::Number;
 
 pub use de::from_value;
+#[cfg(feature = "msgpack")]
 pub(crate) use de::ObjectBuilder;
 pub use ser::to_value;
 
