@@ -31,9 +31,20 @@ impl Str {
         Ok(Self(bytes))
     }
 
+    /// Wraps `bytes` without checking them.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must be valid UTF-8, for instance because they come from a
+    /// type that guarantees it (a WebSocket library's text frame).
+    pub unsafe fn from_utf8_unchecked(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
-        // SAFETY: every constructor either checks UTF-8 or takes a `str`, and
+        // SAFETY: every constructor either checks UTF-8, takes a `str`, or (the
+        // unsafe one) requires valid UTF-8 from its caller, and
         // `slice_ref` only accepts sub-slices of `as_str()`, which are `str`s
         // themselves, so the bytes are always valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(&self.0) }

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use engineio_protocol::{Message, OpenPacket, Packet, ProtocolVersion, Str, Transport, PROBE};
 
-use crate::{CloseReason, Error, Sid};
+use crate::message::Frame;
+use crate::{CloseReason, Error, OutgoingMessage, Sid};
 pub use timer::Timer;
 use timer::TimerTable;
 
@@ -90,6 +91,38 @@ enum Upgrade {
     },
 }
 
+/// What a transport sends next: a packet of the session's own (OPEN, PING,
+/// CLOSE, ...) or an application message, possibly shared with other
+/// sessions.
+#[derive(Debug, Clone)]
+pub enum Transmit {
+    /// A control packet.
+    Packet(Packet),
+    /// An application message.
+    Message(OutgoingMessage),
+}
+
+impl Transmit {
+    /// As a packet (cloning a message shares its data).
+    pub fn into_packet(self) -> Packet {
+        match self {
+            Self::Packet(packet) => packet,
+            Self::Message(message) => Packet::Message(message.message().clone()),
+        }
+    }
+
+    /// The WebSocket frame for a client of `version`.
+    pub fn frame(&self, version: ProtocolVersion) -> Frame {
+        match self {
+            Self::Message(message) => message.frame(version),
+            Self::Packet(packet) => match packet.to_frame(version) {
+                Message::Text(text) => Frame::Text(text.into_bytes()),
+                Message::Binary(data) => Frame::Binary(data),
+            },
+        }
+    }
+}
+
 /// One engine.io session.
 #[derive(Debug)]
 pub struct Session {
@@ -100,7 +133,7 @@ pub struct Session {
     upgrade: Upgrade,
     state: State,
     timers: TimerTable,
-    outbox: VecDeque<Packet>,
+    outbox: VecDeque<Transmit>,
     buffered_bytes: usize,
     events: VecDeque<Event>,
 }
@@ -146,7 +179,7 @@ impl Session {
             upgrade: Upgrade::None,
             state: State::Open,
             timers,
-            outbox: VecDeque::from([Packet::Open(open)]),
+            outbox: VecDeque::from([Transmit::Packet(Packet::Open(open))]),
             buffered_bytes: 0,
             events: VecDeque::new(),
         }
@@ -190,13 +223,15 @@ impl Session {
         self.buffered_bytes
     }
 
-    /// Queues a message for the client.
+    /// Queues a message for the client (a [`Message`] or a shared
+    /// [`OutgoingMessage`]).
     ///
     /// If the outgoing buffer would grow past
     /// [`SessionConfig::max_buffered_bytes`], the client is not reading: the
     /// session closes with [`CloseReason::BufferFull`] and this returns
     /// [`Error::BufferFull`].
-    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+    pub fn send(&mut self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
+        let message = message.into();
         if self.state != State::Open {
             return Err(Error::Closed);
         }
@@ -206,7 +241,7 @@ impl Session {
             return Err(Error::BufferFull);
         }
         self.buffered_bytes += len;
-        self.outbox.push_back(Packet::Message(message));
+        self.outbox.push_back(Transmit::Message(message));
         Ok(())
     }
 
@@ -249,7 +284,8 @@ impl Session {
             Packet::Message(message) => self.events.push_back(Event::Message(message)),
             Packet::Ping(_) if self.version == ProtocolVersion::V3 => {
                 // v3: the client pings and the server answers.
-                self.outbox.push_back(Packet::Pong(Str::new()));
+                self.outbox
+                    .push_back(Transmit::Packet(Packet::Pong(Str::new())));
                 let deadline = now + self.config.ping_interval + self.config.ping_timeout;
                 self.timers.set(Timer::PongDeadline, deadline);
             }
@@ -310,7 +346,8 @@ impl Session {
         for timer in self.timers.expire(now).collect::<Vec<_>>() {
             match timer {
                 Timer::PingInterval => {
-                    self.outbox.push_back(Packet::Ping(Str::new()));
+                    self.outbox
+                        .push_back(Transmit::Packet(Packet::Ping(Str::new())));
                     self.timers
                         .set(Timer::PongDeadline, now + self.config.ping_timeout);
                 }
@@ -326,29 +363,29 @@ impl Session {
     /// upgrade the WebSocket gets `3probe` and polling gets a NOOP that
     /// releases its pending GET.
     #[must_use]
-    pub fn poll_transmit(&mut self, transport: Transport) -> Option<Packet> {
+    pub fn poll_transmit(&mut self, transport: Transport) -> Option<Transmit> {
         if let Upgrade::Probed { pong_due, noop_due } = &mut self.upgrade {
             if transport == Transport::Websocket && *pong_due {
                 *pong_due = false;
-                return Some(Packet::Pong(Str::from_static(PROBE)));
+                return Some(Transmit::Packet(Packet::Pong(Str::from_static(PROBE))));
             }
             if transport == Transport::Polling && *noop_due {
                 *noop_due = false;
-                return Some(Packet::Noop);
+                return Some(Transmit::Packet(Packet::Noop));
             }
         }
         if transport != self.transport || self.is_closed() {
             return None;
         }
         if let Some(packet) = self.outbox.pop_front() {
-            if let Packet::Message(m) = &packet {
+            if let Transmit::Message(m) = &packet {
                 self.buffered_bytes -= m.len();
             }
             return Some(packet);
         }
         if let State::Closing(reason) = self.state {
             self.state = State::Closed(reason);
-            return Some(Packet::Close);
+            return Some(Transmit::Packet(Packet::Close));
         }
         None
     }

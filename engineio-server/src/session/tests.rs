@@ -18,12 +18,15 @@ fn config() -> SessionConfig {
 fn session(version: ProtocolVersion, transport: Transport) -> (Session, Instant) {
     let t0 = Instant::now();
     let mut s = Session::new(Sid::from("sid"), version, transport, config(), t0);
-    assert!(matches!(s.poll_transmit(transport), Some(Packet::Open(_))));
+    assert!(matches!(
+        s.poll_transmit(transport).map(Transmit::into_packet),
+        Some(Packet::Open(_))
+    ));
     (s, t0)
 }
 
 fn drain(s: &mut Session, t: Transport) -> Vec<Packet> {
-    std::iter::from_fn(|| s.poll_transmit(t)).collect()
+    std::iter::from_fn(|| s.poll_transmit(t).map(Transmit::into_packet)).collect()
 }
 
 fn events(s: &mut Session) -> Vec<Event> {
@@ -44,7 +47,10 @@ fn handshake_announces_upgrades_and_max_payload() {
         config(),
         t0,
     );
-    let Some(Packet::Open(open)) = s.poll_transmit(Transport::Polling) else {
+    let Some(Packet::Open(open)) = s
+        .poll_transmit(Transport::Polling)
+        .map(Transmit::into_packet)
+    else {
         panic!()
     };
     assert_eq!(
@@ -64,7 +70,10 @@ fn handshake_announces_upgrades_and_max_payload() {
         config(),
         t0,
     );
-    let Some(Packet::Open(open)) = s.poll_transmit(Transport::Websocket) else {
+    let Some(Packet::Open(open)) = s
+        .poll_transmit(Transport::Websocket)
+        .map(Transmit::into_packet)
+    else {
         panic!()
     };
     assert_eq!((open.upgrades.len(), open.max_payload), (0, None));
@@ -139,7 +148,11 @@ fn upgrade_with_probe_moves_the_session_to_websocket() {
     s.handle_upgrade_request(t0).unwrap();
     assert!(s.is_upgrading());
     // Nothing for the WebSocket until it is probed.
-    assert_eq!(s.poll_transmit(Transport::Websocket), None);
+    assert_eq!(
+        s.poll_transmit(Transport::Websocket)
+            .map(Transmit::into_packet),
+        None
+    );
     s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
     assert_eq!(
         drain(&mut s, Transport::Websocket),

@@ -1,0 +1,338 @@
+//! The server's options, set with builder methods.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_protocol::{ErrorCode, Transport};
+use http::HeaderMap;
+
+use crate::cors::Cors;
+use crate::session::SessionConfig;
+
+/// The request an `allow_request` or header hook looks at: method, URI,
+/// headers (the body is not read yet).
+pub type RequestHead = http::request::Parts;
+
+/// A refused request, as the `connection_error` hook sees it (Node's
+/// `connection_error` event).
+#[derive(Debug, Clone)]
+pub struct ConnectionError {
+    /// The request's method, URI and headers.
+    pub method: http::Method,
+    /// The request's URI.
+    pub uri: http::Uri,
+    /// The request's headers.
+    pub headers: HeaderMap,
+    /// The engine.io error code answered.
+    pub code: ErrorCode,
+    /// The message answered.
+    pub message: String,
+    /// What was wrong, in more detail than the client is told.
+    pub context: String,
+}
+
+/// A refusal from the `allow_request` hook: the client gets
+/// [`ErrorCode::Forbidden`] (HTTP 403) with this message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The message in the JSON body.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+type AllowRequest = Arc<dyn Fn(&RequestHead) -> Result<(), Refusal> + Send + Sync>;
+type HeadersHook = Arc<dyn Fn(&RequestHead, &mut HeaderMap) + Send + Sync>;
+type ErrorHook = Arc<dyn Fn(&ConnectionError) + Send + Sync>;
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax` (the default).
+    Lax,
+    /// `SameSite=None`.
+    None,
+}
+
+/// The cookie that carries the sid, set on the handshake response (Node's
+/// `cookie` option, off by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookie {
+    /// The cookie's name (default `io`).
+    pub name: String,
+    /// Its `Path` (default `/`).
+    pub path: String,
+    /// Whether it has `HttpOnly` (default true).
+    pub http_only: bool,
+    /// Its `SameSite` (default lax).
+    pub same_site: SameSite,
+}
+
+impl Default for Cookie {
+    fn default() -> Self {
+        Self {
+            name: "io".to_owned(),
+            path: "/".to_owned(),
+            http_only: true,
+            same_site: SameSite::Lax,
+        }
+    }
+}
+
+impl Cookie {
+    pub(crate) fn header_value(&self, sid: &str) -> String {
+        let mut value = format!("{}={}; Path={}", self.name, sid, self.path);
+        if self.http_only {
+            value.push_str("; HttpOnly");
+        }
+        value.push_str(match self.same_site {
+            SameSite::Strict => "; SameSite=Strict",
+            SameSite::Lax => "; SameSite=Lax",
+            SameSite::None => "; SameSite=None",
+        });
+        value
+    }
+}
+
+/// How the server runs: timings, limits, transports and HTTP hooks.
+///
+/// Every option has a builder method; the defaults are Node's engine.io
+/// defaults except the path.
+///
+/// ```
+/// use std::time::Duration;
+/// use engineio_server::Config;
+///
+/// let config = Config::default()
+///     .path("/engine.io/")
+///     .ping_interval(Duration::from_secs(10))
+///     .max_payload(64 * 1024)
+///     .allow_eio3(true);
+/// assert_eq!(config.session().max_payload, 64 * 1024);
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) path: String,
+    pub(crate) session: SessionConfig,
+    pub(crate) transports: Vec<Transport>,
+    pub(crate) allow_eio3: bool,
+    pub(crate) cors: Option<Cors>,
+    pub(crate) cookie: Option<Cookie>,
+    pub(crate) compression_threshold: Option<usize>,
+    pub(crate) ws_read_buffer_size: usize,
+    pub(crate) ws_write_buffer_size: usize,
+    pub(crate) close_timeout: Duration,
+    pub(crate) allow_request: Option<AllowRequest>,
+    pub(crate) initial_headers: Option<HeadersHook>,
+    pub(crate) headers: Option<HeadersHook>,
+    pub(crate) connection_error: Option<ErrorHook>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            path: "/engine.io/".to_owned(),
+            session: SessionConfig::default(),
+            transports: vec![Transport::Polling, Transport::Websocket],
+            allow_eio3: false,
+            cors: None,
+            cookie: None,
+            compression_threshold: Some(1024),
+            ws_read_buffer_size: 4 * 1024,
+            ws_write_buffer_size: 4 * 1024,
+            close_timeout: Duration::from_secs(30),
+            allow_request: None,
+            initial_headers: None,
+            headers: None,
+            connection_error: None,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("session", &self.session)
+            .field("transports", &self.transports)
+            .field("allow_eio3", &self.allow_eio3)
+            .field("cors", &self.cors)
+            .field("cookie", &self.cookie)
+            .field("compression_threshold", &self.compression_threshold)
+            .field("ws_read_buffer_size", &self.ws_read_buffer_size)
+            .field("ws_write_buffer_size", &self.ws_write_buffer_size)
+            .field("close_timeout", &self.close_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The path the server answers on (default `/engine.io/`; the socket.io
+    /// layer uses `/socket.io/`). A trailing slash is optional in requests.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        let mut path = path.into();
+        if !path.starts_with('/') {
+            path.insert(0, '/');
+        }
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        self.path = path;
+        self
+    }
+
+    /// Time between heartbeats (default 25 s).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.session.ping_interval = interval;
+        self
+    }
+
+    /// How long to wait for a heartbeat's answer before closing the session
+    /// with `ping timeout` (default 20 s).
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        self.session.ping_timeout = timeout;
+        self
+    }
+
+    /// How long an upgrade from polling to WebSocket may take (default 10 s).
+    pub fn upgrade_timeout(mut self, timeout: Duration) -> Self {
+        self.session.upgrade_timeout = timeout;
+        self
+    }
+
+    /// The largest message or polling body a client may send, in bytes
+    /// (Node's `maxHttpBufferSize`, default 1 000 000). A larger POST gets
+    /// HTTP 413, a larger WebSocket message closes the session.
+    pub fn max_payload(mut self, bytes: u64) -> Self {
+        self.session.max_payload = bytes;
+        self
+    }
+
+    /// The bound of each session's outgoing buffer, in bytes of message data
+    /// (default 1 MiB). A client that stops reading is closed with
+    /// `transport buffer full` when it is reached.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.session.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// The transports clients may use (default polling and WebSocket).
+    pub fn transports(mut self, transports: impl IntoIterator<Item = Transport>) -> Self {
+        self.transports = transports.into_iter().collect();
+        self
+    }
+
+    /// Whether polling sessions may upgrade to WebSocket (default true).
+    pub fn allow_upgrades(mut self, allow: bool) -> Self {
+        self.session.allow_upgrades = allow;
+        self
+    }
+
+    /// Whether clients of protocol v3 (engine.io-client 3.x, socket.io 2.x)
+    /// are served (default false, as in Node).
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.allow_eio3 = allow;
+        self
+    }
+
+    /// Cross-origin requests: which origins, credentials, preflight (off by
+    /// default: no CORS headers).
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
+    /// Sets the sid cookie on handshake responses (off by default).
+    pub fn cookie(mut self, cookie: Cookie) -> Self {
+        self.cookie = Some(cookie);
+        self
+    }
+
+    /// Compresses polling responses of at least `threshold` bytes with gzip
+    /// or deflate when the client accepts it (default 1024), or never with
+    /// `None`.
+    pub fn http_compression(mut self, threshold: Option<usize>) -> Self {
+        self.compression_threshold = threshold;
+        self
+    }
+
+    /// The WebSocket read buffer per connection (default 4 KiB; tungstenite's
+    /// own default is 128 KiB, too much for many idle connections).
+    pub fn ws_read_buffer_size(mut self, bytes: usize) -> Self {
+        self.ws_read_buffer_size = bytes;
+        self
+    }
+
+    /// How many bytes of WebSocket frames are gathered before a write
+    /// (default 4 KiB).
+    pub fn ws_write_buffer_size(mut self, bytes: usize) -> Self {
+        self.ws_write_buffer_size = bytes;
+        self
+    }
+
+    /// How long a session closed by the server waits for a polling request
+    /// to carry its CLOSE packet (default 30 s, Node's `closeTimeout`).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// A hook that may refuse a handshake (Node's `allowRequest`): the
+    /// client gets HTTP 403 with the refusal's message.
+    pub fn allow_request(
+        mut self,
+        hook: impl Fn(&RequestHead) -> Result<(), Refusal> + Send + Sync + 'static,
+    ) -> Self {
+        self.allow_request = Some(Arc::new(hook));
+        self
+    }
+
+    /// A hook that adds headers to the handshake response (Node's
+    /// `initial_headers` event).
+    pub fn on_initial_headers(
+        mut self,
+        hook: impl Fn(&RequestHead, &mut HeaderMap) + Send + Sync + 'static,
+    ) -> Self {
+        self.initial_headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// A hook that adds headers to every response, the WebSocket upgrade
+    /// included (Node's `headers` event).
+    pub fn on_headers(
+        mut self,
+        hook: impl Fn(&RequestHead, &mut HeaderMap) + Send + Sync + 'static,
+    ) -> Self {
+        self.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// A hook told of every refused request (Node's `connection_error`).
+    pub fn on_connection_error(
+        mut self,
+        hook: impl Fn(&ConnectionError) + Send + Sync + 'static,
+    ) -> Self {
+        self.connection_error = Some(Arc::new(hook));
+        self
+    }
+
+    /// The session settings these options give.
+    pub fn session(&self) -> &SessionConfig {
+        &self.session
+    }
+
+    /// The path the server answers on, with a trailing slash.
+    pub fn path_prefix(&self) -> &str {
+        &self.path
+    }
+}

@@ -1,0 +1,454 @@
+//! The tokio and hyper driver: routes requests to the transports, checks
+//! them as the protocol asks, and runs one driver task per session.
+
+mod polling;
+mod websocket;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use engineio_protocol::{Error as ProtocolError, ErrorCode, ProtocolVersion, Query, Transport};
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Body;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::watch;
+
+use crate::config::{Config, RequestHead};
+use crate::response::{self, ResponseBody};
+use crate::session::Session;
+use crate::socket::{Core, Entry, RequestInfo};
+use crate::{CloseReason, Handler, Sid, Socket};
+
+/// The client's address, as a request extension. [`Server::listen`] adds
+/// it; a server that mounts [`Server::handle`] itself may add it so that
+/// sessions know their peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// An engine.io server: a hyper service, a session table and the handler.
+///
+/// Cheap to clone; every clone is the same server.
+///
+/// ```no_run
+/// use engineio_server::{CloseReason, Config, Connection, Handler, Message, Server, Socket};
+///
+/// struct Echo;
+/// struct EchoConn(Socket);
+///
+/// impl Handler for Echo {
+///     type Connection = EchoConn;
+///     fn on_connect(&self, socket: Socket) -> EchoConn {
+///         EchoConn(socket)
+///     }
+/// }
+///
+/// impl Connection for EchoConn {
+///     fn on_message(&mut self, message: Message) {
+///         let _ = self.0.send(message);
+///     }
+///     fn on_close(&mut self, _reason: CloseReason) {}
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let server = Server::new(Config::default(), Echo);
+/// let addr = server.listen("127.0.0.1:3000").await?;
+/// println!("listening on {addr}");
+/// # Ok(()) }
+/// ```
+pub struct Server<H: Handler> {
+    inner: Arc<Inner<H>>,
+}
+
+impl<H: Handler> Clone for Server<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<H: Handler> std::fmt::Debug for Server<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.inner.config)
+            .field("sessions", &self.session_count())
+            .finish_non_exhaustive()
+    }
+}
+
+type Sessions<C> = HashMap<Sid, Arc<Entry<C>>>;
+
+struct Inner<H: Handler> {
+    config: Config,
+    handler: H,
+    sessions: Mutex<Sessions<H::Connection>>,
+    closing: AtomicBool,
+    /// Tells the accept loops and their connections to stop.
+    shutdown: watch::Sender<bool>,
+}
+
+impl<H: Handler> Inner<H> {
+    fn sessions(&self) -> MutexGuard<'_, Sessions<H::Connection>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<H: Handler> Server<H> {
+    /// A server with these options, handing sessions to `handler`.
+    pub fn new(config: Config, handler: H) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                handler,
+                sessions: Mutex::new(HashMap::new()),
+                closing: AtomicBool::new(false),
+                shutdown: watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// The options the server runs with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.inner.handler
+    }
+
+    /// How many sessions are open (or closing).
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions().len()
+    }
+
+    /// A handle on the session `sid`, if it is open.
+    pub fn socket(&self, sid: &str) -> Option<Socket> {
+        let entry = self.inner.sessions().get(&Sid::from(sid)).cloned()?;
+        Some(Socket::new(entry.core.clone()))
+    }
+
+    /// Whether `path` is this server's (with or without the trailing slash).
+    pub fn matches_path(&self, path: &str) -> bool {
+        let own = &self.inner.config.path;
+        path == own || Some(path) == own.strip_suffix('/')
+    }
+
+    /// Answers one HTTP request: a handshake, a polling GET or POST, a
+    /// WebSocket upgrade, a CORS preflight, or an error. Requests for
+    /// other paths get 404; check [`Server::matches_path`] first to route
+    /// them elsewhere.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let (head, body) = request.into_parts();
+        let config = &self.inner.config;
+        if !self.matches_path(head.uri.path()) {
+            return response::status(config, &head, StatusCode::NOT_FOUND);
+        }
+        if head.method == Method::OPTIONS {
+            if let Some(cors) = &config.cors {
+                let mut response = response::build(StatusCode::NO_CONTENT, "", Bytes::new());
+                cors.preflight(&head.headers, response.headers_mut());
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+                if let Some(hook) = &config.headers {
+                    hook(&head, response.headers_mut());
+                }
+                return response;
+            }
+        }
+        let query = match self.verify(&head) {
+            Ok(query) => query,
+            Err((code, message, context)) => {
+                return response::refuse(config, &head, code, message.as_deref(), context);
+            }
+        };
+        let is_upgrade = is_websocket_upgrade(&head);
+        match (query.sid.as_deref(), query.transport, is_upgrade) {
+            (None, Transport::Websocket, true) => websocket::handshake(self, head, query),
+            (Some(sid), Transport::Websocket, true) => {
+                let entry = self.inner.sessions().get(&Sid::from(sid)).cloned();
+                match entry {
+                    Some(entry) => websocket::upgrade(self, head, query, entry),
+                    None => {
+                        response::refuse(config, &head, ErrorCode::UnknownSid, None, "unknown sid")
+                    }
+                }
+            }
+            (None, Transport::Polling, false) => polling::handshake(self, head, query),
+            (Some(sid), Transport::Polling, false) => {
+                let entry = self.inner.sessions().get(&Sid::from(sid)).cloned();
+                match entry {
+                    Some(entry) if head.method == Method::GET => {
+                        polling::get(self, head, query, entry).await
+                    }
+                    Some(entry) if head.method == Method::POST => {
+                        polling::post(self, head, body, query, entry).await
+                    }
+                    Some(_) => response::refuse(
+                        config,
+                        &head,
+                        ErrorCode::BadRequest,
+                        None,
+                        "method not GET or POST",
+                    ),
+                    None => {
+                        response::refuse(config, &head, ErrorCode::UnknownSid, None, "unknown sid")
+                    }
+                }
+            }
+            // Caught by `verify`.
+            _ => response::refuse(
+                config,
+                &head,
+                ErrorCode::BadRequest,
+                None,
+                "transport and upgrade differ",
+            ),
+        }
+    }
+
+    /// The checks of Node's engine.io `verify`, in its order, with the
+    /// stricter `EIO` rule: transport, version, session, method, hook.
+    #[allow(clippy::type_complexity)]
+    fn verify(
+        &self,
+        head: &RequestHead,
+    ) -> Result<Query, (ErrorCode, Option<String>, &'static str)> {
+        let config = &self.inner.config;
+        let query = Query::parse(head.uri.query().unwrap_or("")).map_err(|e| match e {
+            ProtocolError::UnknownTransport => {
+                (ErrorCode::UnknownTransport, None, "transport unknown")
+            }
+            ProtocolError::UnsupportedProtocolVersion => (
+                ErrorCode::UnsupportedProtocolVersion,
+                None,
+                "EIO missing or unsupported",
+            ),
+            _ => (ErrorCode::BadRequest, None, "malformed query"),
+        })?;
+        if !config.transports.contains(&query.transport) {
+            return Err((ErrorCode::UnknownTransport, None, "transport not allowed"));
+        }
+        if query.version == ProtocolVersion::V3 && !config.allow_eio3 {
+            return Err((
+                ErrorCode::UnsupportedProtocolVersion,
+                None,
+                "EIO 3 not allowed",
+            ));
+        }
+        let is_upgrade = is_websocket_upgrade(head);
+        if (query.transport == Transport::Websocket) != is_upgrade {
+            return Err((ErrorCode::BadRequest, None, "transport and upgrade differ"));
+        }
+        if let Some(sid) = &query.sid {
+            let entry = self.inner.sessions().get(&Sid::from(sid.as_str())).cloned();
+            let Some(entry) = entry else {
+                return Err((ErrorCode::UnknownSid, None, "unknown sid"));
+            };
+            let state = entry.core.lock();
+            if state.session.version() != query.version {
+                return Err((
+                    ErrorCode::BadRequest,
+                    None,
+                    "EIO differs from the session's",
+                ));
+            }
+            if is_upgrade {
+                if state.session.transport() != Transport::Polling || state.session.is_upgrading() {
+                    return Err((ErrorCode::BadRequest, None, "session cannot upgrade"));
+                }
+            } else if state.session.transport() != query.transport {
+                return Err((
+                    ErrorCode::BadRequest,
+                    None,
+                    "transport differs from the session's",
+                ));
+            }
+            return Ok(query);
+        }
+        if head.method != Method::GET {
+            return Err((ErrorCode::BadHandshakeMethod, None, "handshake not GET"));
+        }
+        if self.inner.closing.load(Ordering::Acquire) {
+            return Err((ErrorCode::BadRequest, None, "server closing"));
+        }
+        if let Some(hook) = &config.allow_request {
+            if let Err(refusal) = hook(head) {
+                return Err((
+                    ErrorCode::Forbidden,
+                    Some(refusal.message),
+                    "allow_request refused",
+                ));
+            }
+        }
+        Ok(query)
+    }
+
+    /// Creates a session for a handshake on `transport`, tells the handler,
+    /// and starts its driver task.
+    fn open_session(
+        &self,
+        head: &RequestHead,
+        query: &Query,
+        transport: Transport,
+    ) -> Option<Arc<Entry<H::Connection>>> {
+        let sid = match Sid::generate() {
+            Ok(sid) => sid,
+            Err(e) => {
+                tracing::error!(error = %e, "no session id");
+                return None;
+            }
+        };
+        let config = &self.inner.config;
+        let session = Session::new(
+            sid.clone(),
+            query.version,
+            transport,
+            config.session.clone(),
+            Instant::now(),
+        );
+        let request = RequestInfo {
+            uri: head.uri.clone(),
+            headers: head.headers.clone(),
+            remote_addr: head.extensions.get::<RemoteAddr>().map(|a| a.0),
+            time: std::time::SystemTime::now(),
+        };
+        let core = Arc::new(Core::new(session, request));
+        tracing::debug!(%sid, version = ?query.version, transport = transport.as_str(), "handshake");
+        let conn = self.inner.handler.on_connect(Socket::new(core.clone()));
+        let entry = Arc::new(Entry::new(core, conn));
+        self.inner.sessions().insert(sid.clone(), entry.clone());
+        let server = self.clone();
+        let driven = entry.clone();
+        let close_timeout = config.close_timeout;
+        tokio::spawn(async move {
+            driven.drive(close_timeout).await;
+            server.inner.sessions().remove(&sid);
+            tracing::trace!(%sid, "session removed");
+        });
+        Some(entry)
+    }
+
+    /// Serves this server alone on `addr`, in a background task, and
+    /// returns the address it listens on (useful with port 0). Requests for
+    /// other paths get 404. [`Server::close`] stops it and frees the port.
+    pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let server = self.clone();
+        let mut shutdown = self.inner.shutdown.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    accepted = listener.accept() => accepted,
+                    _ = shutdown.changed() => break,
+                };
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of descriptors and the like: wait a little.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(server.clone().serve_connection(stream, peer));
+            }
+            tracing::debug!(%local, "stopped listening");
+        });
+        tracing::debug!(%local, path = %self.inner.config.path, "listening");
+        Ok(local)
+    }
+
+    async fn serve_connection(self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        let server = self.clone();
+        let service =
+            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                let server = server.clone();
+                request.extensions_mut().insert(RemoteAddr(peer));
+                async move { Ok::<_, Infallible>(server.handle(request).await) }
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        tokio::pin!(conn);
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::trace!(error = %e, "connection ended");
+                }
+            }
+            _ = shutdown.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+            }
+        }
+    }
+
+    /// Closes every session with `server shutting down` (each client gets a
+    /// CLOSE packet), stops the listener started by [`Server::listen`] and
+    /// frees its port. New handshakes are refused from now on. Returns once
+    /// every session is gone, or after one second at most.
+    pub async fn close(&self) {
+        self.inner.closing.store(true, Ordering::Release);
+        let entries: Vec<_> = self.inner.sessions().values().cloned().collect();
+        tracing::debug!(sessions = entries.len(), "closing the server");
+        for entry in &entries {
+            Socket::new(entry.core.clone()).close_with(CloseReason::ServerShuttingDown);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while self.session_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Whoever did not pick up the CLOSE packet in time loses it.
+        for entry in self.inner.sessions().values() {
+            let mut state = entry.core.lock();
+            let transport = state.session.transport();
+            state
+                .session
+                .handle_transport_closed(transport, CloseReason::ServerShuttingDown);
+            drop(state);
+            entry.core.wake_all();
+        }
+        let _ = self.inner.shutdown.send(true);
+    }
+}
+
+impl<H: Handler, B> hyper::service::Service<Request<B>> for Server<H>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<B>) -> Self::Future {
+        let server = self.clone();
+        Box::pin(async move { Ok(server.handle(request).await) })
+    }
+}
+
+/// Whether the request asks to switch to WebSocket.
+fn is_websocket_upgrade(head: &RequestHead) -> bool {
+    head.headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}

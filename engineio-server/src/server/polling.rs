@@ -1,0 +1,334 @@
+//! HTTP long-polling: the client GETs to receive (the request waits until
+//! there is something to send) and POSTs to send.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use engineio_protocol::{
+    decode_payload, encode_payload, jsonp, BodyBuffer, Error as ProtocolError, ErrorCode, Packet,
+    PayloadFormat, ProtocolVersion, Query, Transport,
+};
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Body;
+
+use super::Server;
+use crate::config::RequestHead;
+use crate::response::{self, ResponseBody};
+use crate::session::{Session, Transmit};
+use crate::socket::{Core, Entry};
+use crate::{CloseReason, Connection, Handler};
+
+/// The first GET: a new session, answered with its OPEN packet (and
+/// anything the handler sent on connect).
+pub(super) fn handshake<H: Handler>(
+    server: &Server<H>,
+    head: RequestHead,
+    query: Query,
+) -> Response<ResponseBody> {
+    let config = server.config();
+    let Some(entry) = server.open_session(&head, &query, Transport::Polling) else {
+        return response::status(config, &head, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let packets = drain(&mut entry.core.lock().session);
+    let mut response = payload_response(server, &head, &query, &packets);
+    let headers = response.headers_mut();
+    if let Some(cookie) = &config.cookie {
+        if let Ok(value) = HeaderValue::from_str(&cookie.header_value(entry.core.sid().as_str())) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    if let Some(hook) = &config.initial_headers {
+        hook(&head, headers);
+    }
+    response
+}
+
+/// A GET: waits until the session has packets for polling, then sends them
+/// all as one payload.
+pub(super) async fn get<H: Handler>(
+    server: &Server<H>,
+    head: RequestHead,
+    query: Query,
+    entry: Arc<Entry<H::Connection>>,
+) -> Response<ResponseBody> {
+    let core = &entry.core;
+    {
+        let mut state = core.lock();
+        if state.get_pending {
+            // Node: "overlap from client". The session is broken.
+            state
+                .session
+                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
+            drop(state);
+            entry.dispatch();
+            core.wake_all();
+            return response::refuse(
+                server.config(),
+                &head,
+                ErrorCode::BadRequest,
+                None,
+                "overlapping GET",
+            );
+        }
+        state.get_pending = true;
+    }
+    let mut pending = PendingGet {
+        entry: &entry,
+        answered: false,
+    };
+    let packets = loop {
+        {
+            let mut state = core.lock();
+            let packets = drain(&mut state.session);
+            if !packets.is_empty() {
+                break packets;
+            }
+            if state.session.is_closed() {
+                // Closed without a CLOSE packet queued (a timeout, an error):
+                // tell the client.
+                break vec![Packet::Close];
+            }
+            if state.session.transport() != Transport::Polling && !state.session.is_upgrading() {
+                // Upgraded meanwhile: release the request.
+                break vec![Packet::Noop];
+            }
+        }
+        core.poll_wake.notified().await;
+    };
+    pending.answered = true;
+    drop(pending);
+    if core.lock().session.is_closed() {
+        core.driver_wake.notify_one();
+    }
+    payload_response(server, &head, &query, &packets)
+}
+
+/// Marks the GET as no longer pending; if it ends without an answer, the
+/// client aborted it, and the session closes (Node: "poll connection
+/// closed prematurely"), so abandoned sessions never pile up.
+struct PendingGet<'a, C: Connection> {
+    entry: &'a Entry<C>,
+    answered: bool,
+}
+
+impl<C: Connection> Drop for PendingGet<'_, C> {
+    fn drop(&mut self) {
+        let mut state = self.entry.core.lock();
+        state.get_pending = false;
+        if !self.answered {
+            tracing::debug!(sid = %self.entry.core.sid(), "polling GET aborted");
+            state
+                .session
+                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
+            drop(state);
+            self.entry.dispatch();
+            self.entry.core.wake_all();
+        }
+    }
+}
+
+/// A POST: reads the payload (at most `max_payload` bytes) and feeds its
+/// packets to the session.
+pub(super) async fn post<H: Handler, B>(
+    server: &Server<H>,
+    head: RequestHead,
+    body: B,
+    query: Query,
+    entry: Arc<Entry<H::Connection>>,
+) -> Response<ResponseBody>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    let config = server.config();
+    let core = &entry.core;
+    {
+        let mut state = core.lock();
+        if state.post_pending {
+            // Node: "data request overlap from client".
+            state
+                .session
+                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
+            drop(state);
+            entry.dispatch();
+            core.wake_all();
+            return response::refuse(
+                config,
+                &head,
+                ErrorCode::BadRequest,
+                None,
+                "overlapping POST",
+            );
+        }
+        state.post_pending = true;
+    }
+    let _pending = PendingPost(core);
+    let limit = usize::try_from(config.session.max_payload).unwrap_or(usize::MAX);
+    let body = match read_body(&head, body, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            tracing::debug!(sid = %core.sid(), limit, "POST body too large");
+            close(&entry, CloseReason::TransportError);
+            return response::status(config, &head, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        Err(BodyError::Read(e)) => {
+            tracing::debug!(sid = %core.sid(), error = %e, "POST body not read");
+            close(&entry, CloseReason::TransportError);
+            return response::refuse(config, &head, ErrorCode::BadRequest, None, "body not read");
+        }
+    };
+    let packets = match decode_body(&head, &query, core, body) {
+        Ok(packets) => packets,
+        Err(e) => {
+            tracing::debug!(sid = %core.sid(), error = %e, "malformed payload");
+            close(&entry, CloseReason::ParseError);
+            return response::refuse(
+                config,
+                &head,
+                ErrorCode::BadRequest,
+                None,
+                "malformed payload",
+            );
+        }
+    };
+    {
+        let now = Instant::now();
+        let mut state = core.lock();
+        for packet in packets {
+            state.session.handle_packet(Transport::Polling, packet, now);
+        }
+        core.wake_after_input(&state);
+    }
+    entry.dispatch();
+    // Node answers "ok" as HTML; clients only look at the status.
+    let mut response = response::build(StatusCode::OK, "text/html", Bytes::from_static(b"ok"));
+    response::finish(config, &head, &mut response);
+    response
+}
+
+struct PendingPost<'a>(&'a Core);
+
+impl Drop for PendingPost<'_> {
+    fn drop(&mut self) {
+        self.0.lock().post_pending = false;
+    }
+}
+
+fn close<C: Connection>(entry: &Entry<C>, reason: CloseReason) {
+    let mut state = entry.core.lock();
+    let transport = state.session.transport();
+    state.session.handle_transport_closed(transport, reason);
+    drop(state);
+    entry.dispatch();
+    entry.core.wake_all();
+}
+
+enum BodyError {
+    TooLarge,
+    Read(String),
+}
+
+/// Reads the body, refusing it as soon as it passes `limit` bytes (or at
+/// once, when Content-Length says it will).
+async fn read_body<B>(head: &RequestHead, body: B, limit: usize) -> Result<Bytes, BodyError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::fmt::Display,
+{
+    let announced = head
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buffer = BodyBuffer::new(limit);
+    let mut body = pin!(body);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            buffer
+                .handle_chunk(&data)
+                .map_err(|_| BodyError::TooLarge)?;
+        }
+    }
+    Ok(buffer.finish())
+}
+
+/// The packets of a POST body, in the format its version, Content-Type
+/// and JSONP-ness say.
+fn decode_body(
+    head: &RequestHead,
+    query: &Query,
+    core: &Core,
+    body: Bytes,
+) -> Result<Vec<Packet>, ProtocolError> {
+    let version = core.version();
+    if query.jsonp.is_some() {
+        let form = std::str::from_utf8(&body).map_err(|_| ProtocolError::InvalidUtf8)?;
+        let payload = jsonp::unwrap_body(form).ok_or(ProtocolError::EmptyPayload)?;
+        return decode_payload(Bytes::from(payload), text_format(version));
+    }
+    let content_type = head
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    decode_payload(body, PayloadFormat::for_request(version, content_type))
+}
+
+/// The text payload format of a version (JSONP and `b64` clients).
+fn text_format(version: ProtocolVersion) -> PayloadFormat {
+    match version {
+        ProtocolVersion::V4 => PayloadFormat::V4,
+        ProtocolVersion::V3 => PayloadFormat::V3String,
+    }
+}
+
+/// Everything the session has for polling now.
+fn drain(session: &mut Session) -> Vec<Packet> {
+    std::iter::from_fn(|| {
+        session
+            .poll_transmit(Transport::Polling)
+            .map(Transmit::into_packet)
+    })
+    .collect()
+}
+
+/// A 200 carrying `packets` as one payload: binary or text as the client
+/// supports, or a JSONP script; compressed when large and accepted.
+fn payload_response<H: Handler>(
+    server: &Server<H>,
+    head: &RequestHead,
+    query: &Query,
+    packets: &[Packet],
+) -> Response<ResponseBody> {
+    let config = server.config();
+    let mut out = BytesMut::new();
+    let (body, content_type) = match query.jsonp {
+        Some(index) => {
+            encode_payload(packets, text_format(query.version), &mut out);
+            // Text payloads are ASCII or copied from UTF-8 text.
+            let text = String::from_utf8_lossy(&out);
+            (Bytes::from(jsonp::wrap(index, &text)), jsonp::CONTENT_TYPE)
+        }
+        None => {
+            let format = PayloadFormat::for_response(query.version, !query.b64, packets);
+            encode_payload(packets, format, &mut out);
+            (out.freeze(), format.content_type())
+        }
+    };
+    let (body, encoding) = response::compress(head, config.compression_threshold, body);
+    let mut response = response::build(StatusCode::OK, content_type, body);
+    if let Some(encoding) = encoding {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response::finish(config, head, &mut response);
+    response
+}

@@ -1,0 +1,263 @@
+//! The WebSocket transport: a direct connection (`transport=websocket`
+//! without a sid) or the upgrade of a polling session.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use engineio_protocol::{ErrorCode, Packet, Query, Str, Transport};
+use futures_util::{SinkExt, StreamExt};
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
+
+use super::Server;
+use crate::config::RequestHead;
+use crate::message::Frame;
+use crate::response::{self, ResponseBody};
+use crate::socket::Entry;
+use crate::{CloseReason, Connection, Handler};
+
+type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// A WebSocket handshake without a sid: the session is created once the
+/// connection is upgraded.
+pub(super) fn handshake<H: Handler>(
+    server: &Server<H>,
+    mut head: RequestHead,
+    query: Query,
+) -> Response<ResponseBody> {
+    let Some((mut response, on_upgrade)) = accept(server, &mut head) else {
+        return bad_handshake(server, &head);
+    };
+    if let Some(hook) = &server.config().initial_headers {
+        hook(&head, response.headers_mut());
+    }
+    let server = server.clone();
+    tokio::spawn(async move {
+        let Some(ws) = connect(&server, on_upgrade).await else {
+            return;
+        };
+        let Some(entry) = server.open_session(&head, &query, Transport::Websocket) else {
+            return;
+        };
+        run(ws, &entry).await;
+    });
+    response
+}
+
+/// A WebSocket for an existing polling session: the upgrade.
+pub(super) fn upgrade<H: Handler>(
+    server: &Server<H>,
+    mut head: RequestHead,
+    _query: Query,
+    entry: Arc<Entry<H::Connection>>,
+) -> Response<ResponseBody> {
+    let Some((response, on_upgrade)) = accept(server, &mut head) else {
+        return bad_handshake(server, &head);
+    };
+    if entry
+        .core
+        .lock()
+        .session
+        .handle_upgrade_request(Instant::now())
+        .is_err()
+    {
+        return response::refuse(
+            server.config(),
+            &head,
+            ErrorCode::BadRequest,
+            None,
+            "session cannot upgrade",
+        );
+    }
+    tracing::debug!(sid = %entry.core.sid(), "upgrade started");
+    entry.core.driver_wake.notify_one();
+    let server = server.clone();
+    tokio::spawn(async move {
+        match connect(&server, on_upgrade).await {
+            Some(ws) => run(ws, &entry).await,
+            None => {
+                let mut state = entry.core.lock();
+                state
+                    .session
+                    .handle_transport_closed(Transport::Websocket, CloseReason::TransportError);
+                drop(state);
+                entry.dispatch();
+                entry.core.wake_all();
+            }
+        }
+    });
+    response
+}
+
+/// Checks the WebSocket handshake headers and builds the 101 response, or
+/// `None` if the handshake is malformed.
+fn accept<H: Handler>(
+    server: &Server<H>,
+    head: &mut RequestHead,
+) -> Option<(Response<ResponseBody>, OnUpgrade)> {
+    let config = server.config();
+    let key = head.headers.get(header::SEC_WEBSOCKET_KEY).cloned();
+    let version_ok = head
+        .headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v.as_bytes() == b"13");
+    let on_upgrade = head.extensions.remove::<OnUpgrade>();
+    let (Some(key), true, Some(on_upgrade)) = (key, version_ok, on_upgrade) else {
+        return None;
+    };
+    let mut response = response::build(StatusCode::SWITCHING_PROTOCOLS, "", bytes::Bytes::new());
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if let Some(hook) = &config.headers {
+        hook(head, headers);
+    }
+    Some((response, on_upgrade))
+}
+
+fn bad_handshake<H: Handler>(server: &Server<H>, head: &RequestHead) -> Response<ResponseBody> {
+    response::refuse(
+        server.config(),
+        head,
+        ErrorCode::BadRequest,
+        None,
+        "bad websocket handshake",
+    )
+}
+
+/// Waits for hyper to hand over the connection and wraps it, with buffers
+/// sized for many idle connections.
+async fn connect<H: Handler>(server: &Server<H>, on_upgrade: OnUpgrade) -> Option<Ws> {
+    let config = server.config();
+    let upgraded = match on_upgrade.await {
+        Ok(upgraded) => upgraded,
+        Err(e) => {
+            tracing::debug!(error = %e, "websocket upgrade failed");
+            return None;
+        }
+    };
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(config.ws_read_buffer_size)
+        .write_buffer_size(config.ws_write_buffer_size)
+        .max_write_buffer_size(
+            config
+                .ws_write_buffer_size
+                .max(64 * 1024)
+                .saturating_add(config.session.max_buffered_bytes),
+        )
+        .max_message_size(Some(
+            usize::try_from(config.session.max_payload).unwrap_or(usize::MAX),
+        ))
+        .max_frame_size(Some(
+            usize::try_from(config.session.max_payload).unwrap_or(usize::MAX),
+        ));
+    Some(
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config))
+            .await,
+    )
+}
+
+/// The connection's loop: send what the session has for WebSocket, then
+/// wait for a frame or for more to send.
+async fn run<C: Connection>(mut ws: Ws, entry: &Entry<C>) {
+    let core = &entry.core;
+    let version = core.version();
+    loop {
+        // Transmit.
+        let mut failed = false;
+        loop {
+            let next = core.lock().session.poll_transmit(Transport::Websocket);
+            let Some(transmit) = next else { break };
+            let message = match transmit.frame(version) {
+                // SAFETY: text frames are built from `Str`s and ASCII, so
+                // they are UTF-8.
+                Frame::Text(text) => {
+                    tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(text) })
+                }
+                Frame::Binary(data) => tungstenite::Message::Binary(data),
+            };
+            if ws.feed(message).await.is_err() {
+                failed = true;
+                break;
+            }
+        }
+        if failed || ws.flush().await.is_err() {
+            transport_closed(entry, CloseReason::TransportError);
+            return;
+        }
+        // Is this connection still wanted?
+        let (closed, unwanted) = {
+            let state = core.lock();
+            let session = &state.session;
+            let carries = session.transport() == Transport::Websocket;
+            (session.is_closed(), !carries && !session.is_upgrading())
+        };
+        if closed {
+            core.driver_wake.notify_one();
+            let _ = ws.close(None).await;
+            return;
+        }
+        if unwanted {
+            // The upgrade was aborted (no probe, timeout, ...).
+            tracing::debug!(sid = %core.sid(), "upgrade aborted");
+            let _ = ws.close(None).await;
+            return;
+        }
+        // Receive, or wait for something to send.
+        tokio::select! {
+            frame = ws.next() => {
+                let packet = match frame {
+                    Some(Ok(tungstenite::Message::Text(text))) => {
+                        // SAFETY: tungstenite checked the text frame is UTF-8.
+                        let text = unsafe { Str::from_utf8_unchecked(text.into()) };
+                        Packet::decode_text(text, version)
+                    }
+                    Some(Ok(tungstenite::Message::Binary(data))) => Packet::decode_binary(data, version),
+                    // Control frames: tungstenite answers pings itself.
+                    Some(Ok(tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_) | tungstenite::Message::Frame(_))) => continue,
+                    Some(Ok(tungstenite::Message::Close(_))) | None => {
+                        transport_closed(entry, CloseReason::TransportClose);
+                        return;
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(sid = %core.sid(), error = %e, "websocket error");
+                        transport_closed(entry, CloseReason::TransportError);
+                        return;
+                    }
+                };
+                {
+                    let mut state = core.lock();
+                    match packet {
+                        Ok(packet) => state.session.handle_packet(Transport::Websocket, packet, Instant::now()),
+                        Err(e) => {
+                            tracing::debug!(sid = %core.sid(), error = %e, "undecodable websocket frame");
+                            state.session.handle_transport_closed(Transport::Websocket, CloseReason::ParseError);
+                        }
+                    }
+                    core.wake_after_input(&state);
+                }
+                entry.dispatch();
+            }
+            () = core.ws_wake.notified() => {}
+        }
+    }
+}
+
+fn transport_closed<C: Connection>(entry: &Entry<C>, reason: CloseReason) {
+    entry
+        .core
+        .lock()
+        .session
+        .handle_transport_closed(Transport::Websocket, reason);
+    entry.dispatch();
+    entry.core.wake_all();
+}

@@ -1,0 +1,307 @@
+//! A running session: the [`Session`] state machine behind a lock, the
+//! wake-ups of its transports, and the [`Socket`] handle the layer above
+//! sends with.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use engineio_protocol::{ProtocolVersion, Transport};
+use http::{HeaderMap, Uri};
+use tokio::sync::Notify;
+
+use crate::session::{Event, Session};
+use crate::{CloseReason, Connection, Error, OutgoingMessage, Sid};
+
+/// The handshake request of a session, as the layer above may want it
+/// (socket.io's `handshake`: headers, query, address, ...).
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The URI, with the query string.
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The client's address, when the server knows it (always with
+    /// [`Server::listen`](crate::Server::listen); when mounted, from a
+    /// [`RemoteAddr`](crate::RemoteAddr) request extension).
+    pub remote_addr: Option<SocketAddr>,
+    /// When the handshake happened.
+    pub time: std::time::SystemTime,
+}
+
+/// The state behind one lock: the session and the driver's bookkeeping.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) session: Session,
+    /// Some thread is delivering this session's events.
+    dispatching: bool,
+    /// A polling GET is waiting for packets.
+    pub(crate) get_pending: bool,
+    /// A polling POST is being read.
+    pub(crate) post_pending: bool,
+    /// When the driver task will next wake by itself.
+    driver_deadline: Option<Instant>,
+}
+
+/// What every holder of a session shares.
+#[derive(Debug)]
+pub(crate) struct Core {
+    sid: Sid,
+    version: ProtocolVersion,
+    request: RequestInfo,
+    state: Mutex<State>,
+    /// Wakes a pending polling GET.
+    pub(crate) poll_wake: Notify,
+    /// Wakes the WebSocket writer.
+    pub(crate) ws_wake: Notify,
+    /// Wakes the session's driver task (timers, events, close).
+    pub(crate) driver_wake: Notify,
+}
+
+impl Core {
+    pub(crate) fn new(session: Session, request: RequestInfo) -> Self {
+        Self {
+            sid: session.sid().clone(),
+            version: session.version(),
+            request,
+            state: Mutex::new(State {
+                session,
+                dispatching: false,
+                get_pending: false,
+                post_pending: false,
+                driver_deadline: None,
+            }),
+            poll_wake: Notify::new(),
+            ws_wake: Notify::new(),
+            driver_wake: Notify::new(),
+        }
+    }
+
+    pub(crate) fn sid(&self) -> &Sid {
+        &self.sid
+    }
+
+    pub(crate) fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The lock; a panic elsewhere does not make the session unusable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// After a packet from the client, with the lock held: the transports
+    /// may have packets to send; the driver is woken only if the session
+    /// closed or now has an earlier deadline than the one it sleeps until.
+    pub(crate) fn wake_after_input(&self, state: &State) {
+        self.poll_wake.notify_one();
+        self.ws_wake.notify_one();
+        let earlier = match (state.session.poll_timeout(), state.driver_deadline) {
+            (Some(new), Some(old)) => new < old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier || state.session.close_reason().is_some() {
+            self.driver_wake.notify_one();
+        }
+    }
+
+    /// After anything else: wake the transports and the driver.
+    pub(crate) fn wake_all(&self) {
+        self.poll_wake.notify_one();
+        self.ws_wake.notify_one();
+        self.driver_wake.notify_one();
+    }
+}
+
+/// A handle on one session, to send to its client and to close it.
+///
+/// Cheap to clone. Sending queues the message and wakes the transport; it
+/// never waits for the client.
+#[derive(Clone)]
+pub struct Socket {
+    core: Arc<Core>,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("sid", self.core.sid())
+            .field("version", &self.core.version())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Socket {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &Sid {
+        self.core.sid()
+    }
+
+    /// The engine.io protocol version of the client (3 or 4).
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.core.version()
+    }
+
+    /// The transport that carries the session now.
+    pub fn transport(&self) -> Transport {
+        self.core.lock().session.transport()
+    }
+
+    /// The handshake request.
+    pub fn request(&self) -> &RequestInfo {
+        &self.core.request
+    }
+
+    /// Whether the session is open (not closing or closed).
+    pub fn is_connected(&self) -> bool {
+        self.core.lock().session.close_reason().is_none()
+    }
+
+    /// Queues a message for the client: a [`Message`](engineio_protocol::Message),
+    /// or an [`OutgoingMessage`] shared with other sessions.
+    ///
+    /// Fails with [`Error::Closed`] once the session is closing, and with
+    /// [`Error::BufferFull`] (closing the session) when the client has
+    /// stopped reading and the outgoing buffer is at its bound.
+    pub fn send(&self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
+        let result = self.core.lock().session.send(message);
+        match result {
+            Ok(()) => {
+                self.core.poll_wake.notify_one();
+                self.core.ws_wake.notify_one();
+            }
+            Err(_) => self.core.wake_all(),
+        }
+        result
+    }
+
+    /// Closes the session: what is queued is sent, then a CLOSE packet; the
+    /// connection hears `forced close`.
+    pub fn close(&self) {
+        self.close_with(CloseReason::ForcedClose);
+    }
+
+    pub(crate) fn close_with(&self, reason: CloseReason) {
+        self.core.lock().session.close(reason);
+        self.core.wake_all();
+    }
+}
+
+/// A session as the server keeps it: the shared core and the application's
+/// connection object.
+pub(crate) struct Entry<C> {
+    pub(crate) core: Arc<Core>,
+    conn: Mutex<Option<C>>,
+}
+
+impl<C: Connection> Entry<C> {
+    pub(crate) fn new(core: Arc<Core>, conn: C) -> Self {
+        Self {
+            core,
+            conn: Mutex::new(Some(conn)),
+        }
+    }
+
+    /// Delivers the session's pending events, in order, to the connection.
+    ///
+    /// Whoever fed the session an input calls this. If another thread is
+    /// already delivering, it returns at once: that thread picks the new
+    /// events up, because the flag and the queue share one lock.
+    pub(crate) fn dispatch(&self) {
+        {
+            let mut state = self.core.lock();
+            if state.dispatching {
+                return;
+            }
+            state.dispatching = true;
+        }
+        loop {
+            let event = {
+                let mut state = self.core.lock();
+                match state.session.poll_event() {
+                    Some(event) => event,
+                    None => {
+                        state.dispatching = false;
+                        return;
+                    }
+                }
+            };
+            let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+            match event {
+                Event::Message(message) => {
+                    if let Some(conn) = conn.as_mut() {
+                        conn.on_message(message);
+                    }
+                }
+                Event::Upgraded => {
+                    tracing::debug!(sid = %self.core.sid(), "upgraded to websocket");
+                }
+                Event::Closed(reason) => {
+                    tracing::debug!(sid = %self.core.sid(), %reason, "session closed");
+                    if let Some(mut conn) = conn.take() {
+                        conn.on_close(reason);
+                    }
+                    self.core.wake_all();
+                }
+            }
+        }
+    }
+
+    /// Runs the session's timers and delivers events that arise outside a
+    /// transport (a send that hit the bound, a close from the application),
+    /// until the session is fully closed.
+    pub(crate) async fn drive(&self, close_timeout: Duration) {
+        let mut close_deadline: Option<Instant> = None;
+        loop {
+            let deadline = {
+                let mut state = self.core.lock();
+                if state.session.is_closed() {
+                    break;
+                }
+                if state.session.close_reason().is_some() && close_deadline.is_none() {
+                    close_deadline = Some(Instant::now() + close_timeout);
+                }
+                let deadline = match (state.session.poll_timeout(), close_deadline) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                state.driver_deadline = deadline;
+                deadline
+            };
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = sleep => {
+                    let now = Instant::now();
+                    let mut state = self.core.lock();
+                    if close_deadline.is_some_and(|at| at <= now) {
+                        // Nobody came for the CLOSE packet: give up on it.
+                        let transport = state.session.transport();
+                        state.session.handle_transport_closed(transport, CloseReason::ForcedClose);
+                    } else {
+                        state.session.handle_timeout(now);
+                    }
+                    drop(state);
+                    self.core.poll_wake.notify_one();
+                    self.core.ws_wake.notify_one();
+                }
+                () = self.core.driver_wake.notified() => {}
+            }
+            self.dispatch();
+        }
+        self.dispatch();
+        // Let any transport still waiting see the end.
+        self.core.poll_wake.notify_one();
+        self.core.ws_wake.notify_one();
+    }
+}
