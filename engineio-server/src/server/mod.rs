@@ -94,6 +94,8 @@ struct Inner<H: Handler> {
     closing: AtomicBool,
     /// Tells the accept loops and their connections to stop.
     shutdown: watch::Sender<bool>,
+    /// The accept loops started by `listen`.
+    listeners: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -112,6 +114,7 @@ impl<H: Handler> Server<H> {
                 sessions: Mutex::new(HashMap::new()),
                 closing: AtomicBool::new(false),
                 shutdown: watch::channel(false).0,
+                listeners: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -351,11 +354,11 @@ impl<H: Handler> Server<H> {
         let local = listener.local_addr()?;
         let server = self.clone();
         let mut shutdown = self.inner.shutdown.subscribe();
-        tokio::spawn(async move {
+        let accept_loop = tokio::spawn(async move {
             loop {
                 let accepted = tokio::select! {
                     accepted = listener.accept() => accepted,
-                    _ = shutdown.changed() => break,
+                    () = stopped(&mut shutdown) => break,
                 };
                 let (stream, peer) = match accepted {
                     Ok(pair) => pair,
@@ -371,6 +374,11 @@ impl<H: Handler> Server<H> {
             }
             tracing::debug!(%local, "stopped listening");
         });
+        self.inner
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(accept_loop);
         tracing::debug!(%local, path = %self.inner.config.path, "listening");
         Ok(local)
     }
@@ -394,7 +402,7 @@ impl<H: Handler> Server<H> {
                     tracing::trace!(error = %e, "connection ended");
                 }
             }
-            _ = shutdown.changed() => {
+            () = stopped(&mut shutdown) => {
                 conn.as_mut().graceful_shutdown();
                 let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
             }
@@ -426,7 +434,17 @@ impl<H: Handler> Server<H> {
             drop(state);
             entry.core.wake_all();
         }
-        let _ = self.inner.shutdown.send(true);
+        self.inner.shutdown.send_replace(true);
+        let listeners = std::mem::take(
+            &mut *self
+                .inner
+                .listeners
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for accept_loop in listeners {
+            let _ = accept_loop.await;
+        }
     }
 }
 
@@ -451,4 +469,10 @@ fn is_websocket_upgrade(head: &RequestHead) -> bool {
         .get(header::UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Resolves once the server is told to stop.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone, which is a stop too.
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }

@@ -1,0 +1,272 @@
+//! The WebSocket transport, direct and by upgrade, over real sockets.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use engineio_server::{CloseReason, Config, Message, Transport};
+use futures_util::SinkExt;
+use http::StatusCode;
+use support::*;
+use tokio_tungstenite::tungstenite;
+
+#[tokio::test]
+async fn direct_websocket_handshake_and_echo() {
+    let mut t = start(Config::default()).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    let open = ws_text(&mut ws).await;
+    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    assert_eq!(open["upgrades"], serde_json::json!([]));
+    let socket = t.next_connect().await;
+    assert_eq!(socket.transport(), Transport::Websocket);
+
+    ws_send(&mut ws, "4hello").await;
+    assert_eq!(t.next_message().await, Message::Text("hello".into()));
+    assert_eq!(ws_text(&mut ws).await, "4hello");
+
+    ws.send(tungstenite::Message::binary(vec![1, 2, 3]))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.next_message().await,
+        Message::Binary(Bytes::from_static(&[1, 2, 3]))
+    );
+    assert_eq!(
+        ws_next(&mut ws).await,
+        Some(tungstenite::Message::binary(vec![1, 2, 3]))
+    );
+
+    ws.close(None).await.unwrap();
+    assert_eq!(t.next_close().await, CloseReason::TransportClose);
+    t.wait_no_sessions().await;
+}
+
+#[tokio::test]
+async fn v3_websocket_frames_binary_with_a_type_byte_and_answers_pings() {
+    let mut t = start(Config::default().allow_eio3(true)).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=3&transport=websocket").await;
+    assert!(ws_text(&mut ws).await.starts_with("0{"));
+    t.next_connect().await;
+    ws_send(&mut ws, "2").await;
+    assert_eq!(ws_text(&mut ws).await, "3");
+    ws.send(tungstenite::Message::binary(vec![4, 7, 8]))
+        .await
+        .unwrap();
+    assert_eq!(t.next_message().await, Message::Binary(vec![7, 8].into()));
+    assert_eq!(
+        ws_next(&mut ws).await,
+        Some(tungstenite::Message::binary(vec![4, 7, 8]))
+    );
+}
+
+#[tokio::test]
+async fn upgrade_from_polling_with_probe() {
+    let mut t = start_with(Config::default(), false).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    let socket = t.next_connect().await;
+    // A GET is pending when the upgrade starts, as a real client's is.
+    let addr = t.addr;
+    let path = polling(&sid);
+    let pending = tokio::spawn(async move { get(addr, &path).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let mut ws = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "2probe").await;
+    assert_eq!(ws_text(&mut ws).await, "3probe");
+    // The pending GET is released with a NOOP.
+    assert_eq!(pending.await.unwrap().text(), "6");
+    ws_send(&mut ws, "5").await;
+    // Now the session's messages go over the WebSocket.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while socket.transport() != Transport::Websocket {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    socket.send(Message::Text("over ws".into())).unwrap();
+    assert_eq!(ws_text(&mut ws).await, "4over ws");
+    ws_send(&mut ws, "4from ws").await;
+    assert_eq!(t.next_message().await, Message::Text("from ws".into()));
+    // Polling is over for this session.
+    let answer = get(t.addr, &polling(&sid)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["code"], 3);
+}
+
+#[tokio::test]
+async fn upgrade_without_probe_is_refused_and_polling_goes_on() {
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let mut ws = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "5").await;
+    assert_eq!(
+        ws_next(&mut ws).await,
+        None,
+        "the server closes the WebSocket"
+    );
+    post(t.addr, &polling(&sid), "4still here").await;
+    assert_eq!(t.next_message().await, Message::Text("still here".into()));
+    assert_eq!(get(t.addr, &polling(&sid)).await.text(), "4still here");
+}
+
+#[tokio::test]
+async fn upgrade_that_never_completes_times_out() {
+    let config = Config::default().upgrade_timeout(Duration::from_millis(50));
+    let mut t = start(config).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let mut ws = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "2probe").await;
+    assert_eq!(ws_text(&mut ws).await, "3probe");
+    assert_eq!(
+        ws_next(&mut ws).await,
+        None,
+        "closed after the upgrade timeout"
+    );
+    post(t.addr, &polling(&sid), "4polling").await;
+    assert_eq!(t.next_message().await, Message::Text("polling".into()));
+}
+
+#[tokio::test]
+async fn a_second_upgrade_and_upgrades_when_disabled_are_refused() {
+    let t = start(Config::default().allow_upgrades(false)).await;
+    let (sid, open) = handshake(t.addr, 4).await;
+    assert_eq!(open["upgrades"], serde_json::json!([]));
+    let stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    let url = format!(
+        "ws://{}/engine.io/?EIO=4&transport=websocket&sid={sid}",
+        t.addr
+    );
+    let refused = tokio_tungstenite::client_async(url, stream).await;
+    assert!(refused.is_err(), "the upgrade request gets a 400");
+
+    let t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    let _first = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    let stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    let url = format!(
+        "ws://{}/engine.io/?EIO=4&transport=websocket&sid={sid}",
+        t.addr
+    );
+    assert!(tokio_tungstenite::client_async(url, stream).await.is_err());
+}
+
+#[tokio::test]
+async fn a_websocket_client_that_never_pongs_times_out() {
+    let config = Config::default()
+        .ping_interval(Duration::from_millis(50))
+        .ping_timeout(Duration::from_millis(50));
+    let mut t = start(config).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut ws).await;
+    t.next_connect().await;
+    assert_eq!(ws_text(&mut ws).await, "2");
+    assert_eq!(t.next_close().await, CloseReason::PingTimeout);
+    assert_eq!(ws_next(&mut ws).await, None);
+    t.wait_no_sessions().await;
+}
+
+#[tokio::test]
+async fn heartbeats_over_three_intervals_keep_a_websocket_alive() {
+    let config = Config::default()
+        .ping_interval(Duration::from_millis(40))
+        .ping_timeout(Duration::from_millis(40));
+    let mut t = start(config).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut ws).await;
+    t.next_connect().await;
+    for _ in 0..4 {
+        assert_eq!(ws_text(&mut ws).await, "2");
+        ws_send(&mut ws, "3").await;
+    }
+    assert!(t.events.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn garbage_and_oversized_frames_close_only_that_session() {
+    let mut t = start(Config::default().max_payload(64)).await;
+    let mut other = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut other).await;
+    t.next_connect().await;
+
+    let mut bad = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut bad).await;
+    t.next_connect().await;
+    ws_send(&mut bad, "9nonsense").await;
+    assert_eq!(t.next_close().await, CloseReason::ParseError);
+    assert_eq!(ws_next(&mut bad).await, None);
+
+    let mut big = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut big).await;
+    t.next_connect().await;
+    let _ = big.send(tungstenite::Message::text("4".repeat(65))).await;
+    assert_eq!(t.next_close().await, CloseReason::TransportError);
+
+    ws_send(&mut other, "4fine").await;
+    assert_eq!(t.next_message().await, Message::Text("fine".into()));
+    assert_eq!(ws_text(&mut other).await, "4fine");
+}
+
+#[tokio::test]
+async fn server_close_sends_close_packets_and_frees_the_port() {
+    let mut t = start(Config::default()).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut ws).await;
+    t.next_connect().await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let addr = t.addr;
+    let pending = tokio::spawn(async move { get(addr, &polling(&sid)).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    t.server.close().await;
+    assert_eq!(ws_text(&mut ws).await, "1");
+    assert_eq!(ws_next(&mut ws).await, None);
+    assert_eq!(pending.await.unwrap().text(), "1");
+    for _ in 0..2 {
+        assert_eq!(t.next_close().await, CloseReason::ServerShuttingDown);
+    }
+    assert_eq!(t.server.session_count(), 0);
+    // The port is free again.
+    tokio::net::TcpListener::bind(t.addr).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_shared_message_reaches_every_session() {
+    let mut t = start_with(Config::default(), false).await;
+    let mut clients = Vec::new();
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        let mut c = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+        ws_text(&mut c).await;
+        clients.push(c);
+        sockets.push(t.next_connect().await);
+    }
+    let message = engineio_server::OutgoingMessage::new(Message::Text("all".into()));
+    for socket in &sockets {
+        socket.send(message.clone()).unwrap();
+    }
+    for c in &mut clients {
+        assert_eq!(ws_text(c).await, "4all");
+    }
+}
