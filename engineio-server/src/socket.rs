@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use engineio_protocol::{ProtocolVersion, Transport};
 use http::{HeaderMap, Uri};
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 use crate::session::{Event, Session};
 use crate::{CloseReason, Connection, Error, OutgoingMessage, Sid};
@@ -57,11 +57,18 @@ pub(crate) struct Core {
     pub(crate) ws_wake: Notify,
     /// Wakes the session's driver task (timers, events, close).
     pub(crate) driver_wake: Notify,
+    /// Becomes true when the session is over: a transport stuck writing to
+    /// a client that does not read then drops its connection.
+    pub(crate) ended: watch::Sender<bool>,
+    /// The session's span: everything logged about it carries its sid.
+    pub(crate) span: tracing::Span,
 }
 
 impl Core {
     pub(crate) fn new(session: Session, request: RequestInfo) -> Self {
+        let span = tracing::debug_span!("engineio_session", sid = %session.sid());
         Self {
+            span,
             sid: session.sid().clone(),
             version: session.version(),
             request,
@@ -75,6 +82,7 @@ impl Core {
             poll_wake: Notify::new(),
             ws_wake: Notify::new(),
             driver_wake: Notify::new(),
+            ended: watch::channel(false).0,
         }
     }
 
@@ -300,6 +308,7 @@ impl<C: Connection> Entry<C> {
             self.dispatch();
         }
         self.dispatch();
+        self.core.ended.send_replace(true);
         // Let any transport still waiting see the end.
         self.core.poll_wake.notify_one();
         self.core.ws_wake.notify_one();

@@ -270,3 +270,35 @@ async fn one_shared_message_reaches_every_session() {
         assert_eq!(ws_text(c).await, "4all");
     }
 }
+
+#[tokio::test]
+async fn a_websocket_client_that_stops_reading_is_disconnected_at_the_bound() {
+    let mut t = start_with(Config::default().max_buffered_bytes(64 * 1024), false).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut ws).await;
+    let socket = t.next_connect().await;
+    // The client reads nothing: the kernel buffers fill, then the session's.
+    let chunk = engineio_server::OutgoingMessage::new(Message::Binary(vec![0; 32 * 1024].into()));
+    let mut sent = 0usize;
+    let refused = loop {
+        match socket.send(chunk.clone()) {
+            Ok(()) => sent += 1,
+            Err(e) => break e,
+        }
+        assert!(
+            sent < 10_000,
+            "320 MB accepted for a client that does not read"
+        );
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(refused, engineio_server::Error::BufferFull);
+    assert_eq!(t.next_close().await, CloseReason::BufferFull);
+    t.wait_no_sessions().await;
+    // What reached the kernel arrives, then the end.
+    let mut received = 0usize;
+    while let Some(frame) = ws_next(&mut ws).await {
+        received += 1;
+        assert!(matches!(frame, tungstenite::Message::Binary(_)));
+    }
+    assert!(received <= sent);
+}

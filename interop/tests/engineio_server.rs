@@ -99,7 +99,11 @@ async fn scenario(lib: &str, transports: &str, closer: &str) {
             break;
         }
     }
-    assert_eq!(events[0], Seen::Message(Message::Text("hello".into())), "{name}");
+    assert_eq!(
+        events[0],
+        Seen::Message(Message::Text("hello".into())),
+        "{name}"
+    );
     assert_eq!(
         events[1],
         Seen::Message(Message::Binary(vec![1, 2, 3].into())),
@@ -109,7 +113,11 @@ async fn scenario(lib: &str, transports: &str, closer: &str) {
         "client" => CloseReason::TransportClose,
         _ => CloseReason::ForcedClose,
     };
-    assert_eq!(events.last(), Some(&Seen::Close(server_reason)), "{name}: {events:?}");
+    assert_eq!(
+        events.last(),
+        Some(&Seen::Close(server_reason)),
+        "{name}: {events:?}"
+    );
     server.close().await;
 }
 

@@ -21,6 +21,7 @@ use hyper::body::Body;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 use crate::config::{Config, RequestHead};
 use crate::response::{self, ResponseBody};
@@ -338,11 +339,15 @@ impl<H: Handler> Server<H> {
         let server = self.clone();
         let driven = entry.clone();
         let close_timeout = config.close_timeout;
-        tokio::spawn(async move {
-            driven.drive(close_timeout).await;
-            server.inner.sessions().remove(&sid);
-            tracing::trace!(%sid, "session removed");
-        });
+        let span = entry.core.span.clone();
+        tokio::spawn(
+            async move {
+                driven.drive(close_timeout).await;
+                server.inner.sessions().remove(&sid);
+                tracing::trace!("session removed");
+            }
+            .instrument(span),
+        );
         Some(entry)
     }
 
@@ -472,7 +477,7 @@ fn is_websocket_upgrade(head: &RequestHead) -> bool {
 }
 
 /// Resolves once the server is told to stop.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+pub(super) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     // An error means the sender is gone, which is a stop too.
     let _ = shutdown.wait_for(|stop| *stop).await;
 }

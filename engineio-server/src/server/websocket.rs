@@ -2,9 +2,9 @@
 //! without a sid) or the upgrade of a polling session.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use engineio_protocol::{ErrorCode, Packet, Query, Str, Transport};
+use engineio_protocol::{ErrorCode, Packet, ProtocolVersion, Query, Str, Transport};
 use futures_util::{SinkExt, StreamExt};
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
@@ -14,11 +14,13 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
+use tracing::Instrument as _;
 
 use super::Server;
 use crate::config::RequestHead;
 use crate::message::Frame;
 use crate::response::{self, ResponseBody};
+use crate::session::Transmit;
 use crate::socket::Entry;
 use crate::{CloseReason, Connection, Handler};
 
@@ -45,7 +47,8 @@ pub(super) fn handshake<H: Handler>(
         let Some(entry) = server.open_session(&head, &query, Transport::Websocket) else {
             return;
         };
-        run(ws, &entry).await;
+        let span = entry.core.span.clone();
+        run(ws, &entry).instrument(span).await;
     });
     response
 }
@@ -80,7 +83,10 @@ pub(super) fn upgrade<H: Handler>(
     let server = server.clone();
     tokio::spawn(async move {
         match connect(&server, on_upgrade).await {
-            Some(ws) => run(ws, &entry).await,
+            Some(ws) => {
+                let span = entry.core.span.clone();
+                run(ws, &entry).instrument(span).await;
+            }
             None => {
                 let mut state = entry.core.lock();
                 state
@@ -166,31 +172,43 @@ async fn connect<H: Handler>(server: &Server<H>, on_upgrade: OnUpgrade) -> Optio
     )
 }
 
+/// How long the last frames and the close handshake may take once the
+/// session has sent its CLOSE packet.
+const CLOSING_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The connection's loop: send what the session has for WebSocket, then
 /// wait for a frame or for more to send.
 async fn run<C: Connection>(mut ws: Ws, entry: &Entry<C>) {
     let core = &entry.core;
     let version = core.version();
+    let mut ended = core.ended.subscribe();
+    let mut batch = Vec::new();
     loop {
         // Transmit.
-        let mut failed = false;
-        loop {
-            let next = core.lock().session.poll_transmit(Transport::Websocket);
-            let Some(transmit) = next else { break };
-            let message = match transmit.frame(version) {
-                // SAFETY: text frames are built from `Str`s and ASCII, so
-                // they are UTF-8.
-                Frame::Text(text) => {
-                    tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(text) })
-                }
-                Frame::Binary(data) => tungstenite::Message::Binary(data),
-            };
-            if ws.feed(message).await.is_err() {
-                failed = true;
-                break;
-            }
+        {
+            let mut state = core.lock();
+            batch.extend(std::iter::from_fn(|| {
+                state.session.poll_transmit(Transport::Websocket)
+            }));
         }
-        if failed || ws.flush().await.is_err() {
+        let carries_close = batch
+            .iter()
+            .any(|t| matches!(t, Transmit::Packet(Packet::Close)));
+        let written = if carries_close {
+            // The session's last words: give them a bounded time.
+            tokio::time::timeout(CLOSING_WRITE_TIMEOUT, write(&mut ws, &mut batch, version))
+                .await
+                .unwrap_or(Err(()))
+        } else {
+            tokio::select! {
+                biased;
+                written = write(&mut ws, &mut batch, version) => written,
+                // The session ended while the client was not reading: drop
+                // the connection rather than wait for it.
+                () = super::stopped(&mut ended) => return,
+            }
+        };
+        if written.is_err() {
             transport_closed(entry, CloseReason::TransportError);
             return;
         }
@@ -203,13 +221,13 @@ async fn run<C: Connection>(mut ws: Ws, entry: &Entry<C>) {
         };
         if closed {
             core.driver_wake.notify_one();
-            let _ = ws.close(None).await;
+            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
             return;
         }
         if unwanted {
             // The upgrade was aborted (no probe, timeout, ...).
             tracing::debug!(sid = %core.sid(), "upgrade aborted");
-            let _ = ws.close(None).await;
+            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
             return;
         }
         // Receive, or wait for something to send.
@@ -250,6 +268,22 @@ async fn run<C: Connection>(mut ws: Ws, entry: &Entry<C>) {
             () = core.ws_wake.notified() => {}
         }
     }
+}
+
+/// Sends `batch` (emptying it) and flushes.
+async fn write(ws: &mut Ws, batch: &mut Vec<Transmit>, version: ProtocolVersion) -> Result<(), ()> {
+    for transmit in batch.drain(..) {
+        let message = match transmit.frame(version) {
+            // SAFETY: text frames are built from `Str`s and ASCII, so they
+            // are UTF-8.
+            Frame::Text(text) => {
+                tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(text) })
+            }
+            Frame::Binary(data) => tungstenite::Message::Binary(data),
+        };
+        ws.feed(message).await.map_err(|_| ())?;
+    }
+    ws.flush().await.map_err(|_| ())
 }
 
 fn transport_closed<C: Connection>(entry: &Entry<C>, reason: CloseReason) {
