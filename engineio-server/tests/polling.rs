@@ -329,3 +329,16 @@ async fn heartbeats_keep_a_polling_session_alive() {
         "no close while pongs come back"
     );
 }
+
+#[tokio::test]
+async fn transports_that_are_not_allowed_are_unknown() {
+    let t = start(Config::default().transports([engineio_server::Transport::Websocket])).await;
+    let answer = get(t.addr, "/engine.io/?EIO=4&transport=polling").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"code": 0, "message": "Transport unknown"})
+    );
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    assert!(ws_text(&mut ws).await.starts_with("0{"));
+}
