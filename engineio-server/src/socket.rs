@@ -42,6 +42,21 @@ pub(crate) struct State {
     pub(crate) post_pending: bool,
     /// When the driver task will next wake by itself.
     driver_deadline: Option<Instant>,
+    /// The latest WebSocket of the session; older ones must stand down.
+    ws_generation: u64,
+}
+
+impl State {
+    /// Gives a new WebSocket of this session its generation.
+    pub(crate) fn new_ws_generation(&mut self) -> u64 {
+        self.ws_generation += 1;
+        self.ws_generation
+    }
+
+    /// The generation of the session's latest WebSocket.
+    pub(crate) fn ws_generation(&self) -> u64 {
+        self.ws_generation
+    }
 }
 
 /// What every holder of a session shares.
@@ -78,6 +93,7 @@ impl Core {
                 get_pending: false,
                 post_pending: false,
                 driver_deadline: None,
+                ws_generation: 0,
             }),
             poll_wake: Notify::new(),
             ws_wake: Notify::new(),
@@ -201,6 +217,26 @@ impl Socket {
     }
 }
 
+/// Runs an application callback; a panic in it is logged and goes no
+/// further, so it cannot take the transport's task (or other sessions)
+/// down with it.
+fn guarded(callback: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)).is_err() {
+        tracing::error!("a connection callback panicked");
+    }
+}
+
+/// Clears the `dispatching` flag if a callback panics.
+struct DispatchGuard<'a>(&'a Core);
+
+impl Drop for DispatchGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().dispatching = false;
+        }
+    }
+}
+
 /// A session as the server keeps it: the shared core and the application's
 /// connection object.
 pub(crate) struct Entry<C> {
@@ -229,12 +265,17 @@ impl<C: Connection> Entry<C> {
             }
             state.dispatching = true;
         }
+        // If a callback panics, the flag must not stay set, or the session
+        // would never hear of anything again.
+        let _guard = DispatchGuard(&self.core);
         loop {
             let event = {
                 let mut state = self.core.lock();
                 match state.session.poll_event() {
                     Some(event) => event,
                     None => {
+                        // Cleared under the lock that saw the queue empty,
+                        // so no event can be left behind.
                         state.dispatching = false;
                         return;
                     }
@@ -244,16 +285,16 @@ impl<C: Connection> Entry<C> {
             match event {
                 Event::Message(message) => {
                     if let Some(conn) = conn.as_mut() {
-                        conn.on_message(message);
+                        guarded(|| conn.on_message(message));
                     }
                 }
                 Event::Upgraded => {
-                    tracing::debug!(sid = %self.core.sid(), "upgraded to websocket");
+                    tracing::debug!("upgraded to websocket");
                 }
                 Event::Closed(reason) => {
-                    tracing::debug!(sid = %self.core.sid(), %reason, "session closed");
+                    tracing::debug!(%reason, "session closed");
                     if let Some(mut conn) = conn.take() {
-                        conn.on_close(reason);
+                        guarded(|| conn.on_close(reason));
                     }
                     self.core.wake_all();
                 }
@@ -273,7 +314,7 @@ impl<C: Connection> Entry<C> {
                     break;
                 }
                 if state.session.close_reason().is_some() && close_deadline.is_none() {
-                    close_deadline = Some(Instant::now() + close_timeout);
+                    close_deadline = Instant::now().checked_add(close_timeout);
                 }
                 let deadline = match (state.session.poll_timeout(), close_deadline) {
                     (Some(a), Some(b)) => Some(a.min(b)),

@@ -342,3 +342,10 @@ async fn transports_that_are_not_allowed_are_unknown() {
     let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
     assert!(ws_text(&mut ws).await.starts_with("0{"));
 }
+
+#[tokio::test]
+async fn no_upgrade_is_offered_when_websocket_is_not_allowed() {
+    let t = start(Config::default().transports([engineio_server::Transport::Polling])).await;
+    let (_, open) = handshake(t.addr, 4).await;
+    assert_eq!(open["upgrades"], serde_json::json!([]));
+}

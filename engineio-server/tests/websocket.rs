@@ -302,3 +302,59 @@ async fn a_websocket_client_that_stops_reading_is_disconnected_at_the_bound() {
     }
     assert!(received <= sent);
 }
+
+#[tokio::test]
+async fn a_panicking_handler_does_not_stop_the_session() {
+    let mut t = start(Config::default()).await;
+    let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
+    ws_text(&mut ws).await;
+    t.next_connect().await;
+    ws_send(&mut ws, "4panic").await;
+    ws_send(&mut ws, "4after").await;
+    assert_eq!(t.next_message().await, Message::Text("after".into()));
+    assert_eq!(ws_text(&mut ws).await, "4after");
+    ws.close(None).await.unwrap();
+    assert_eq!(t.next_close().await, CloseReason::TransportClose);
+    t.wait_no_sessions().await;
+}
+
+#[tokio::test]
+async fn every_get_during_an_upgrade_gets_a_noop() {
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let mut ws = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "2probe").await;
+    assert_eq!(ws_text(&mut ws).await, "3probe");
+    // The client polled again before reading `3probe`: answered at once.
+    for _ in 0..2 {
+        assert_eq!(get(t.addr, &polling(&sid)).await.text(), "6");
+    }
+    ws_send(&mut ws, "5").await;
+    ws_send(&mut ws, "4upgraded").await;
+    assert_eq!(t.next_message().await, Message::Text("upgraded".into()));
+}
+
+#[tokio::test]
+async fn a_session_closed_during_its_upgrade_gets_close_over_websocket() {
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    let socket = t.next_connect().await;
+    let mut ws = ws(
+        t.addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "2probe").await;
+    assert_eq!(ws_text(&mut ws).await, "3probe");
+    socket.close();
+    assert_eq!(t.next_close().await, CloseReason::ForcedClose);
+    ws_send(&mut ws, "5").await;
+    assert_eq!(ws_text(&mut ws).await, "1");
+    assert_eq!(ws_next(&mut ws).await, None);
+    t.wait_no_sessions().await;
+}

@@ -318,11 +318,17 @@ impl<H: Handler> Server<H> {
             }
         };
         let config = &self.inner.config;
+        if self.inner.closing.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut session_config = config.session.clone();
+        // Offer the upgrade only if WebSocket is an allowed transport.
+        session_config.allow_upgrades &= config.transports.contains(&Transport::Websocket);
         let session = Session::new(
             sid.clone(),
             query.version,
             transport,
-            config.session.clone(),
+            session_config,
             Instant::now(),
         );
         let request = RequestInfo {
@@ -342,9 +348,12 @@ impl<H: Handler> Server<H> {
         let span = entry.core.span.clone();
         tokio::spawn(
             async move {
+                // Removed however the driver ends, a panic included.
+                let _remove = RemoveOnDrop {
+                    sessions: &server.inner.sessions,
+                    sid,
+                };
                 driven.drive(close_timeout).await;
-                server.inner.sessions().remove(&sid);
-                tracing::trace!("session removed");
             }
             .instrument(span),
         );
@@ -465,6 +474,22 @@ where
     fn call(&self, request: Request<B>) -> Self::Future {
         let server = self.clone();
         Box::pin(async move { Ok(server.handle(request).await) })
+    }
+}
+
+/// Takes a session out of the table when its driver ends.
+struct RemoveOnDrop<'a, C> {
+    sessions: &'a Mutex<Sessions<C>>,
+    sid: Sid,
+}
+
+impl<C> Drop for RemoveOnDrop<'_, C> {
+    fn drop(&mut self) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.sid);
+        tracing::trace!("session removed");
     }
 }
 

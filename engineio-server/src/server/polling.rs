@@ -34,17 +34,19 @@ pub(super) fn handshake<H: Handler>(
         return response::status(config, &head, StatusCode::INTERNAL_SERVER_ERROR);
     };
     let packets = drain(&mut entry.core.lock().session);
-    let mut response = payload_response(server, &head, &query, &packets);
-    let headers = response.headers_mut();
-    if let Some(cookie) = &config.cookie {
-        if let Ok(value) = HeaderValue::from_str(&cookie.header_value(entry.core.sid().as_str())) {
-            headers.append(header::SET_COOKIE, value);
+    let cookie = config
+        .cookie
+        .as_ref()
+        .and_then(|c| HeaderValue::from_str(&c.header_value(entry.core.sid().as_str())).ok());
+    payload_response(server, &head, &query, &packets, |headers| {
+        if let Some(cookie) = cookie {
+            headers.append(header::SET_COOKIE, cookie);
         }
-    }
-    if let Some(hook) = &config.initial_headers {
-        hook(&head, headers);
-    }
-    response
+        // Node emits `initial_headers` before `headers`.
+        if let Some(hook) = &config.initial_headers {
+            hook(&head, headers);
+        }
+    })
 }
 
 /// A GET: waits until the session has packets for polling, then sends them
@@ -75,6 +77,7 @@ pub(super) async fn get<H: Handler>(
             );
         }
         state.get_pending = true;
+        state.session.handle_poll_request();
     }
     let mut pending = PendingGet {
         entry: &entry,
@@ -104,7 +107,7 @@ pub(super) async fn get<H: Handler>(
     if core.lock().session.is_closed() {
         core.driver_wake.notify_one();
     }
-    payload_response(server, &head, &query, &packets)
+    payload_response(server, &head, &query, &packets, |_| {})
 }
 
 /// Marks the GET as no longer pending; if it ends without an answer, the
@@ -306,6 +309,7 @@ fn payload_response<H: Handler>(
     head: &RequestHead,
     query: &Query,
     packets: &[Packet],
+    initial: impl FnOnce(&mut http::HeaderMap),
 ) -> Response<ResponseBody> {
     let config = server.config();
     let mut out = BytesMut::new();
@@ -329,6 +333,7 @@ fn payload_response<H: Handler>(
             .headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
+    initial(response.headers_mut());
     response::finish(config, head, &mut response);
     response
 }

@@ -25,6 +25,7 @@ use crate::socket::Entry;
 use crate::{CloseReason, Connection, Handler};
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+type WsSink = futures_util::stream::SplitSink<Ws, tungstenite::Message>;
 
 /// A WebSocket handshake without a sid: the session is created once the
 /// connection is upgraded.
@@ -33,12 +34,9 @@ pub(super) fn handshake<H: Handler>(
     mut head: RequestHead,
     query: Query,
 ) -> Response<ResponseBody> {
-    let Some((mut response, on_upgrade)) = accept(server, &mut head) else {
+    let Some((response, on_upgrade)) = accept(server, &mut head, true) else {
         return bad_handshake(server, &head);
     };
-    if let Some(hook) = &server.config().initial_headers {
-        hook(&head, response.headers_mut());
-    }
     let server = server.clone();
     tokio::spawn(async move {
         let Some(ws) = connect(&server, on_upgrade).await else {
@@ -47,8 +45,9 @@ pub(super) fn handshake<H: Handler>(
         let Some(entry) = server.open_session(&head, &query, Transport::Websocket) else {
             return;
         };
+        let generation = entry.core.lock().new_ws_generation();
         let span = entry.core.span.clone();
-        run(ws, &entry).instrument(span).await;
+        run(ws, entry, generation).instrument(span).await;
     });
     response
 }
@@ -60,16 +59,17 @@ pub(super) fn upgrade<H: Handler>(
     _query: Query,
     entry: Arc<Entry<H::Connection>>,
 ) -> Response<ResponseBody> {
-    let Some((response, on_upgrade)) = accept(server, &mut head) else {
+    let Some((response, on_upgrade)) = accept(server, &mut head, false) else {
         return bad_handshake(server, &head);
     };
-    if entry
-        .core
-        .lock()
-        .session
-        .handle_upgrade_request(Instant::now())
-        .is_err()
-    {
+    let generation = {
+        let mut state = entry.core.lock();
+        match state.session.handle_upgrade_request(Instant::now()) {
+            Ok(()) => Some(state.new_ws_generation()),
+            Err(_) => None,
+        }
+    };
+    let Some(generation) = generation else {
         return response::refuse(
             server.config(),
             &head,
@@ -77,7 +77,7 @@ pub(super) fn upgrade<H: Handler>(
             None,
             "session cannot upgrade",
         );
-    }
+    };
     tracing::debug!(sid = %entry.core.sid(), "upgrade started");
     entry.core.driver_wake.notify_one();
     let server = server.clone();
@@ -85,17 +85,9 @@ pub(super) fn upgrade<H: Handler>(
         match connect(&server, on_upgrade).await {
             Some(ws) => {
                 let span = entry.core.span.clone();
-                run(ws, &entry).instrument(span).await;
+                run(ws, entry, generation).instrument(span).await;
             }
-            None => {
-                let mut state = entry.core.lock();
-                state
-                    .session
-                    .handle_transport_closed(Transport::Websocket, CloseReason::TransportError);
-                drop(state);
-                entry.dispatch();
-                entry.core.wake_all();
-            }
+            None => transport_closed(&entry, generation, CloseReason::TransportError),
         }
     });
     response
@@ -106,6 +98,7 @@ pub(super) fn upgrade<H: Handler>(
 fn accept<H: Handler>(
     server: &Server<H>,
     head: &mut RequestHead,
+    handshake: bool,
 ) -> Option<(Response<ResponseBody>, OnUpgrade)> {
     let config = server.config();
     let key = head.headers.get(header::SEC_WEBSOCKET_KEY).cloned();
@@ -123,6 +116,10 @@ fn accept<H: Handler>(
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
     if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    // Node emits `initial_headers` before `headers`.
+    if let (true, Some(hook)) = (handshake, &config.initial_headers) {
+        hook(head, headers);
     }
     if let Some(hook) = &config.headers {
         hook(head, headers);
@@ -176,102 +173,137 @@ async fn connect<H: Handler>(server: &Server<H>, on_upgrade: OnUpgrade) -> Optio
 /// session has sent its CLOSE packet.
 const CLOSING_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The connection's loop: send what the session has for WebSocket, then
-/// wait for a frame or for more to send.
-async fn run<C: Connection>(mut ws: Ws, entry: &Entry<C>) {
+/// Runs one WebSocket of a session: this task reads, a second one writes,
+/// so that a slow reader on the client's side never keeps its PONGs from
+/// being read. `generation` tells this WebSocket from earlier ones of the
+/// same session: only the latest may act on it.
+async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
+    let (sink, mut stream) = ws.split();
+    let mut writer = tokio::spawn(
+        write_loop(sink, entry.clone(), generation).instrument(tracing::Span::current()),
+    );
+    let core = &entry.core;
+    let version = core.version();
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            // The writer ended the connection (session over, upgrade aborted).
+            _ = &mut writer => return,
+        };
+        let packet = match frame {
+            Some(Ok(tungstenite::Message::Text(text))) => {
+                // SAFETY: tungstenite checked the text frame is UTF-8.
+                let text = unsafe { Str::from_utf8_unchecked(text.into()) };
+                Packet::decode_text(text, version)
+            }
+            Some(Ok(tungstenite::Message::Binary(data))) => Packet::decode_binary(data, version),
+            // Control frames: tungstenite answers pings itself.
+            Some(Ok(
+                tungstenite::Message::Ping(_)
+                | tungstenite::Message::Pong(_)
+                | tungstenite::Message::Frame(_),
+            )) => continue,
+            Some(Ok(tungstenite::Message::Close(_))) | None => {
+                transport_closed(&entry, generation, CloseReason::TransportClose);
+                break;
+            }
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "websocket error");
+                transport_closed(&entry, generation, CloseReason::TransportError);
+                break;
+            }
+        };
+        {
+            let mut state = core.lock();
+            if state.ws_generation() != generation {
+                break;
+            }
+            match packet {
+                Ok(packet) => {
+                    state
+                        .session
+                        .handle_packet(Transport::Websocket, packet, Instant::now());
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "undecodable websocket frame");
+                    state
+                        .session
+                        .handle_transport_closed(Transport::Websocket, CloseReason::ParseError);
+                }
+            }
+            core.wake_after_input(&state);
+        }
+        entry.dispatch();
+    }
+    // The connection is gone: nothing more can be written to it.
+    writer.abort();
+}
+
+/// Sends what the session has for this WebSocket until the session ends or
+/// no longer wants this WebSocket.
+async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, generation: u64) {
     let core = &entry.core;
     let version = core.version();
     let mut ended = core.ended.subscribe();
     let mut batch = Vec::new();
     loop {
-        // Transmit.
-        {
+        let (closed, unwanted) = {
             let mut state = core.lock();
+            if state.ws_generation() != generation {
+                return;
+            }
             batch.extend(std::iter::from_fn(|| {
                 state.session.poll_transmit(Transport::Websocket)
             }));
-        }
+            let session = &state.session;
+            let carries = session.transport() == Transport::Websocket;
+            (session.is_closed(), !carries && !session.is_upgrading())
+        };
         let carries_close = batch
             .iter()
             .any(|t| matches!(t, Transmit::Packet(Packet::Close)));
         let written = if carries_close {
             // The session's last words: give them a bounded time.
-            tokio::time::timeout(CLOSING_WRITE_TIMEOUT, write(&mut ws, &mut batch, version))
+            tokio::time::timeout(CLOSING_WRITE_TIMEOUT, write(&mut sink, &mut batch, version))
                 .await
                 .unwrap_or(Err(()))
         } else {
             tokio::select! {
                 biased;
-                written = write(&mut ws, &mut batch, version) => written,
+                written = write(&mut sink, &mut batch, version) => written,
                 // The session ended while the client was not reading: drop
                 // the connection rather than wait for it.
                 () = super::stopped(&mut ended) => return,
             }
         };
         if written.is_err() {
-            transport_closed(entry, CloseReason::TransportError);
+            transport_closed(&entry, generation, CloseReason::TransportError);
             return;
         }
-        // Is this connection still wanted?
-        let (closed, unwanted) = {
-            let state = core.lock();
-            let session = &state.session;
-            let carries = session.transport() == Transport::Websocket;
-            (session.is_closed(), !carries && !session.is_upgrading())
-        };
-        if closed {
+        if closed || carries_close {
             core.driver_wake.notify_one();
-            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
+            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close()).await;
             return;
         }
         if unwanted {
             // The upgrade was aborted (no probe, timeout, ...).
-            tracing::debug!(sid = %core.sid(), "upgrade aborted");
-            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
+            tracing::debug!("upgrade aborted");
+            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close()).await;
             return;
         }
-        // Receive, or wait for something to send.
         tokio::select! {
-            frame = ws.next() => {
-                let packet = match frame {
-                    Some(Ok(tungstenite::Message::Text(text))) => {
-                        // SAFETY: tungstenite checked the text frame is UTF-8.
-                        let text = unsafe { Str::from_utf8_unchecked(text.into()) };
-                        Packet::decode_text(text, version)
-                    }
-                    Some(Ok(tungstenite::Message::Binary(data))) => Packet::decode_binary(data, version),
-                    // Control frames: tungstenite answers pings itself.
-                    Some(Ok(tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_) | tungstenite::Message::Frame(_))) => continue,
-                    Some(Ok(tungstenite::Message::Close(_))) | None => {
-                        transport_closed(entry, CloseReason::TransportClose);
-                        return;
-                    }
-                    Some(Err(e)) => {
-                        tracing::debug!(sid = %core.sid(), error = %e, "websocket error");
-                        transport_closed(entry, CloseReason::TransportError);
-                        return;
-                    }
-                };
-                {
-                    let mut state = core.lock();
-                    match packet {
-                        Ok(packet) => state.session.handle_packet(Transport::Websocket, packet, Instant::now()),
-                        Err(e) => {
-                            tracing::debug!(sid = %core.sid(), error = %e, "undecodable websocket frame");
-                            state.session.handle_transport_closed(Transport::Websocket, CloseReason::ParseError);
-                        }
-                    }
-                    core.wake_after_input(&state);
-                }
-                entry.dispatch();
-            }
             () = core.ws_wake.notified() => {}
+            () = super::stopped(&mut ended) => {}
         }
     }
 }
 
 /// Sends `batch` (emptying it) and flushes.
-async fn write(ws: &mut Ws, batch: &mut Vec<Transmit>, version: ProtocolVersion) -> Result<(), ()> {
+async fn write(
+    ws: &mut WsSink,
+    batch: &mut Vec<Transmit>,
+    version: ProtocolVersion,
+) -> Result<(), ()> {
     for transmit in batch.drain(..) {
         let message = match transmit.frame(version) {
             // SAFETY: text frames are built from `Str`s and ASCII, so they
@@ -286,12 +318,18 @@ async fn write(ws: &mut Ws, batch: &mut Vec<Transmit>, version: ProtocolVersion)
     ws.flush().await.map_err(|_| ())
 }
 
-fn transport_closed<C: Connection>(entry: &Entry<C>, reason: CloseReason) {
-    entry
-        .core
-        .lock()
-        .session
-        .handle_transport_closed(Transport::Websocket, reason);
+/// This WebSocket's connection went away; only the session's latest
+/// WebSocket may say so.
+fn transport_closed<C: Connection>(entry: &Entry<C>, generation: u64, reason: CloseReason) {
+    {
+        let mut state = entry.core.lock();
+        if state.ws_generation() != generation {
+            return;
+        }
+        state
+            .session
+            .handle_transport_closed(Transport::Websocket, reason);
+    }
     entry.dispatch();
     entry.core.wake_all();
 }

@@ -164,11 +164,12 @@ impl Session {
         let mut timers = TimerTable::default();
         match version {
             // v4: "the server sends a ping packet every pingInterval ms".
-            ProtocolVersion::V4 => timers.set(Timer::PingInterval, now + config.ping_interval),
+            ProtocolVersion::V4 => timers.set_after(Timer::PingInterval, now, config.ping_interval),
             // v3: the client pings; it must do so within interval + timeout.
-            ProtocolVersion::V3 => timers.set(
+            ProtocolVersion::V3 => timers.set_after(
                 Timer::PongDeadline,
-                now + config.ping_interval + config.ping_timeout,
+                now,
+                config.ping_interval.saturating_add(config.ping_timeout),
             ),
         }
         Self {
@@ -247,12 +248,26 @@ impl Session {
 
     /// Closes the session gracefully: what is buffered goes out, then a
     /// CLOSE packet. The application hears [`Event::Closed`] now.
+    ///
+    /// An upgrade in progress may still complete, as in Node: the client
+    /// has stopped polling by then, so the CLOSE packet goes over the
+    /// WebSocket.
     pub fn close(&mut self, reason: CloseReason) {
         if self.state == State::Open {
             self.state = State::Closing(reason);
-            self.timers.stop_all();
-            self.upgrade = Upgrade::None;
+            self.timers.stop(Timer::PingInterval);
+            self.timers.stop(Timer::PongDeadline);
             self.events.push_back(Event::Closed(reason));
+        }
+    }
+
+    /// A polling GET started waiting for packets. During an upgrade it is
+    /// released with a NOOP, every time: a client that polls again before
+    /// `3probe` reaches it must not wait for a heartbeat (Node sends NOOPs
+    /// to waiting GETs throughout the upgrade).
+    pub fn handle_poll_request(&mut self) {
+        if let Upgrade::Probed { noop_due, .. } = &mut self.upgrade {
+            *noop_due = true;
         }
     }
 
@@ -267,14 +282,17 @@ impl Session {
         }
         self.upgrade = Upgrade::AwaitingProbe;
         self.timers
-            .set(Timer::UpgradeTimeout, now + self.config.upgrade_timeout);
+            .set_after(Timer::UpgradeTimeout, now, self.config.upgrade_timeout);
         Ok(())
     }
 
     /// A packet arrived on `from`.
     pub fn handle_packet(&mut self, from: Transport, packet: Packet, now: Instant) {
-        if self.state != State::Open {
-            return;
+        match self.state {
+            State::Open => {}
+            // A closing session may still finish its upgrade.
+            State::Closing(_) if from != self.transport => {}
+            State::Closing(_) | State::Closed(_) => return,
         }
         if from != self.transport {
             self.handle_upgrade_packet(from, packet);
@@ -286,13 +304,16 @@ impl Session {
                 // v3: the client pings and the server answers.
                 self.outbox
                     .push_back(Transmit::Packet(Packet::Pong(Str::new())));
-                let deadline = now + self.config.ping_interval + self.config.ping_timeout;
-                self.timers.set(Timer::PongDeadline, deadline);
+                let wait = self
+                    .config
+                    .ping_interval
+                    .saturating_add(self.config.ping_timeout);
+                self.timers.set_after(Timer::PongDeadline, now, wait);
             }
             Packet::Pong(_) if self.version == ProtocolVersion::V4 => {
                 self.timers.stop(Timer::PongDeadline);
                 self.timers
-                    .set(Timer::PingInterval, now + self.config.ping_interval);
+                    .set_after(Timer::PingInterval, now, self.config.ping_interval);
             }
             // A heartbeat in the wrong direction for this version.
             Packet::Ping(_) | Packet::Pong(_) => self.terminate(CloseReason::TransportError),
@@ -349,7 +370,7 @@ impl Session {
                     self.outbox
                         .push_back(Transmit::Packet(Packet::Ping(Str::new())));
                     self.timers
-                        .set(Timer::PongDeadline, now + self.config.ping_timeout);
+                        .set_after(Timer::PongDeadline, now, self.config.ping_timeout);
                 }
                 Timer::PongDeadline => self.terminate(CloseReason::PingTimeout),
                 Timer::UpgradeTimeout => self.abort_upgrade(),

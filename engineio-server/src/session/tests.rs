@@ -290,3 +290,70 @@ fn client_close_and_vanished_transports_close_the_session() {
         vec![Event::Closed(CloseReason::TransportError)]
     );
 }
+
+#[test]
+fn every_get_during_an_upgrade_is_released_with_a_noop() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
+    s.handle_poll_request();
+    assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Noop]);
+    // The client polled again before `3probe` reached it.
+    s.handle_poll_request();
+    assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Noop]);
+    // Outside an upgrade, a GET just waits.
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
+    s.handle_poll_request();
+    assert_eq!(drain(&mut s, Transport::Polling), vec![]);
+}
+
+#[test]
+fn a_session_closed_during_an_upgrade_says_goodbye_over_websocket() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
+    s.send(Message::Text("last".into())).unwrap();
+    s.close(CloseReason::ServerShuttingDown);
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![Packet::Pong(Str::from(PROBE))]
+    );
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
+    assert_eq!(s.transport(), Transport::Websocket);
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![Packet::text("last"), Packet::Close]
+    );
+    assert!(s.is_closed());
+}
+
+#[test]
+fn durations_too_long_to_represent_never_fire() {
+    let config = SessionConfig {
+        ping_interval: Duration::MAX,
+        ..config()
+    };
+    let t0 = Instant::now();
+    let mut s = Session::new(
+        Sid::from("x"),
+        ProtocolVersion::V4,
+        Transport::Websocket,
+        config,
+        t0,
+    );
+    assert_eq!(s.poll_timeout(), None);
+    let mut s3 = Session::new(
+        Sid::from("y"),
+        ProtocolVersion::V3,
+        Transport::Websocket,
+        SessionConfig {
+            ping_interval: Duration::MAX,
+            ..SessionConfig::default()
+        },
+        t0,
+    );
+    assert_eq!(s3.poll_timeout(), None);
+    s.handle_timeout(t0 + SEC);
+    s3.handle_timeout(t0 + SEC);
+    assert!(!s.is_closed() && !s3.is_closed());
+}

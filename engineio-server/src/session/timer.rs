@@ -1,6 +1,6 @@
 //! The session's timers: an enum and a deadline table, not tasks.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A timer of one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,8 +29,10 @@ pub(crate) struct TimerTable {
 }
 
 impl TimerTable {
-    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
-        self.deadlines[timer.index()] = Some(at);
+    /// Arms `timer` to fire `after` from `now`; a deadline too far to
+    /// represent is never reached, so the timer stays disarmed.
+    pub(crate) fn set_after(&mut self, timer: Timer, now: Instant, after: Duration) {
+        self.deadlines[timer.index()] = now.checked_add(after);
     }
 
     pub(crate) fn stop(&mut self, timer: Timer) {

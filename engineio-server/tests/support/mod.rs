@@ -55,6 +55,9 @@ impl Handler for Recorder {
 
 impl Connection for RecorderConnection {
     fn on_message(&mut self, message: Message) {
+        if matches!(&message, Message::Text(t) if &**t == "panic") {
+            panic!("the application failed");
+        }
         if self.echo {
             let _ = self.socket.send(message.clone());
         }
