@@ -211,11 +211,5 @@ async fn the_server_mounts_next_to_other_routes() {
         matches!(events.recv().await, Some(Seen::Message(_, Message::Text(t))) if &*t == "mounted")
     );
     // WebSocket upgrades work through the mounted service too.
-    let mut ws = ws(
-        addr,
-        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
-    )
-    .await;
-    ws_send(&mut ws, "2probe").await;
-    assert_eq!(ws_text(&mut ws).await, "3probe");
+    probed(addr, &sid).await;
 }

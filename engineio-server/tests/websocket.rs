@@ -72,13 +72,7 @@ async fn upgrade_from_polling_with_probe() {
     let pending = tokio::spawn(async move { get(addr, &path).await });
     tokio::time::sleep(Duration::from_millis(20)).await;
 
-    let mut ws = ws(
-        t.addr,
-        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
-    )
-    .await;
-    ws_send(&mut ws, "2probe").await;
-    assert_eq!(ws_text(&mut ws).await, "3probe");
+    let mut ws = probed(t.addr, &sid).await;
     // The pending GET is released with a NOOP.
     assert_eq!(pending.await.unwrap().text(), "6");
     ws_send(&mut ws, "5").await;
@@ -127,13 +121,7 @@ async fn upgrade_that_never_completes_times_out() {
     let mut t = start(config).await;
     let (sid, _) = handshake(t.addr, 4).await;
     t.next_connect().await;
-    let mut ws = ws(
-        t.addr,
-        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
-    )
-    .await;
-    ws_send(&mut ws, "2probe").await;
-    assert_eq!(ws_text(&mut ws).await, "3probe");
+    let mut ws = probed(t.addr, &sid).await;
     assert_eq!(
         ws_next(&mut ws).await,
         None,
@@ -323,13 +311,7 @@ async fn every_get_during_an_upgrade_gets_a_noop() {
     let mut t = start(Config::default()).await;
     let (sid, _) = handshake(t.addr, 4).await;
     t.next_connect().await;
-    let mut ws = ws(
-        t.addr,
-        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
-    )
-    .await;
-    ws_send(&mut ws, "2probe").await;
-    assert_eq!(ws_text(&mut ws).await, "3probe");
+    let mut ws = probed(t.addr, &sid).await;
     // The client polled again before reading `3probe`: answered at once.
     for _ in 0..2 {
         assert_eq!(get(t.addr, &polling(&sid)).await.text(), "6");
@@ -344,13 +326,7 @@ async fn a_session_closed_during_its_upgrade_gets_close_over_websocket() {
     let mut t = start(Config::default()).await;
     let (sid, _) = handshake(t.addr, 4).await;
     let socket = t.next_connect().await;
-    let mut ws = ws(
-        t.addr,
-        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
-    )
-    .await;
-    ws_send(&mut ws, "2probe").await;
-    assert_eq!(ws_text(&mut ws).await, "3probe");
+    let mut ws = probed(t.addr, &sid).await;
     socket.close();
     assert_eq!(t.next_close().await, CloseReason::ForcedClose);
     ws_send(&mut ws, "5").await;

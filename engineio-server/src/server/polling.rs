@@ -62,19 +62,8 @@ pub(super) async fn get<H: Handler>(
         let mut state = core.lock();
         if state.get_pending {
             // Node: "overlap from client". The session is broken.
-            state
-                .session
-                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
             drop(state);
-            entry.dispatch();
-            core.wake_all();
-            return response::refuse(
-                server.config(),
-                &head,
-                ErrorCode::BadRequest,
-                None,
-                "overlapping GET",
-            );
+            return overlap(server, &head, &entry, "overlapping GET");
         }
         state.get_pending = true;
         state.session.handle_poll_request();
@@ -153,19 +142,8 @@ where
         let mut state = core.lock();
         if state.post_pending {
             // Node: "data request overlap from client".
-            state
-                .session
-                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
             drop(state);
-            entry.dispatch();
-            core.wake_all();
-            return response::refuse(
-                config,
-                &head,
-                ErrorCode::BadRequest,
-                None,
-                "overlapping POST",
-            );
+            return overlap(server, &head, &entry, "overlapping POST");
         }
         state.post_pending = true;
     }
@@ -211,6 +189,18 @@ where
     let mut response = response::build(StatusCode::OK, "text/html", Bytes::from_static(b"ok"));
     response::finish(config, &head, &mut response);
     response
+}
+
+/// A second GET (or POST) while one is pending: the session is broken,
+/// and closes with `transport error`.
+fn overlap<H: Handler>(
+    server: &Server<H>,
+    head: &RequestHead,
+    entry: &Entry<H::Connection>,
+    context: &'static str,
+) -> Response<ResponseBody> {
+    close(entry, CloseReason::TransportError);
+    response::refuse(server.config(), head, ErrorCode::BadRequest, None, context)
 }
 
 struct PendingPost<'a>(&'a Core);

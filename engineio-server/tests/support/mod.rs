@@ -244,3 +244,16 @@ pub async fn ws_text(ws: &mut Ws) -> String {
 pub async fn ws_send(ws: &mut Ws, text: &str) {
     ws.send(tungstenite::Message::text(text)).await.unwrap();
 }
+
+/// A WebSocket that upgrades polling session `sid` and has exchanged the
+/// probe (`2probe` sent, `3probe` received).
+pub async fn probed(addr: SocketAddr, sid: &str) -> Ws {
+    let mut ws = ws(
+        addr,
+        &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws_send(&mut ws, "2probe").await;
+    assert_eq!(ws_text(&mut ws).await, "3probe");
+    ws
+}
