@@ -205,6 +205,36 @@ impl Socket {
         result
     }
 
+    /// Queues several messages that must stay together and in order (all or
+    /// none), as [`Socket::send`] does for one.
+    pub fn send_all(&self, messages: &[OutgoingMessage]) -> Result<(), Error> {
+        let result = self.core.lock().session.send_all(messages);
+        match result {
+            Ok(()) => {
+                self.core.poll_wake.notify_one();
+                self.core.ws_wake.notify_one();
+            }
+            Err(_) => self.core.wake_all(),
+        }
+        result
+    }
+
+    /// Queues messages only if they fit in the outgoing buffer; otherwise
+    /// drops them and returns false (volatile packets: a slow client misses
+    /// them instead of being disconnected).
+    pub fn send_volatile(&self, messages: &[OutgoingMessage]) -> bool {
+        let mut state = self.core.lock();
+        let len = messages.iter().map(OutgoingMessage::len).sum();
+        if !state.session.has_room_for(len) {
+            return false;
+        }
+        let sent = state.session.send_all(messages).is_ok();
+        drop(state);
+        self.core.poll_wake.notify_one();
+        self.core.ws_wake.notify_one();
+        sent
+    }
+
     /// Closes the session: what is queued is sent, then a CLOSE packet; the
     /// connection hears `forced close`.
     pub fn close(&self) {

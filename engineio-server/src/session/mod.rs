@@ -246,6 +246,32 @@ impl Session {
         Ok(())
     }
 
+    /// Queues several messages together: all of them, in order and with
+    /// nothing in between, or none (a socket.io packet with binary
+    /// attachments is several messages that must stay together).
+    ///
+    /// The bound applies to their total, as for [`Session::send`].
+    pub fn send_all(&mut self, messages: &[OutgoingMessage]) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        let len: usize = messages.iter().map(OutgoingMessage::len).sum();
+        if self.buffered_bytes + len > self.config.max_buffered_bytes {
+            self.terminate(CloseReason::BufferFull);
+            return Err(Error::BufferFull);
+        }
+        self.buffered_bytes += len;
+        self.outbox
+            .extend(messages.iter().cloned().map(Transmit::Message));
+        Ok(())
+    }
+
+    /// Whether `bytes` more would still fit in the outgoing buffer (to drop
+    /// a volatile message rather than close the session).
+    pub fn has_room_for(&self, bytes: usize) -> bool {
+        self.state == State::Open && self.buffered_bytes + bytes <= self.config.max_buffered_bytes
+    }
+
     /// Closes the session gracefully: what is buffered goes out, then a
     /// CLOSE packet. The application hears [`Event::Closed`] now.
     ///

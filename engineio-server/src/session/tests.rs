@@ -357,3 +357,24 @@ fn durations_too_long_to_represent_never_fire() {
     s3.handle_timeout(t0 + SEC);
     assert!(!s.is_closed() && !s3.is_closed());
 }
+
+#[test]
+fn messages_sent_together_stay_together_or_are_refused_together() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+    let head = OutgoingMessage::new(Message::Text("head".into()));
+    let attachment = OutgoingMessage::new(Message::Binary(vec![0; 10].into()));
+    s.send_all(&[head.clone(), attachment.clone()]).unwrap();
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![Packet::text("head"), Packet::binary(vec![0; 10])]
+    );
+    assert!(s.has_room_for(config().max_buffered_bytes));
+    assert!(!s.has_room_for(config().max_buffered_bytes + 1));
+    let big = OutgoingMessage::new(Message::Binary(vec![0; config().max_buffered_bytes].into()));
+    assert_eq!(s.send_all(&[head, big]), Err(Error::BufferFull));
+    assert_eq!(
+        drain(&mut s, Transport::Websocket),
+        vec![],
+        "nothing of it queued"
+    );
+}
