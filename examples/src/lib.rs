@@ -1,4 +1,60 @@
-//! Runnable examples of the socketio-rs crates; this library is empty.
+//! Runnable examples of the socketio-rs crates, and the handlers they
+//! share with the tests.
 //!
 //! Run one with `cargo run -p examples --example NAME`; the examples live in
 //! `examples/examples/`.
+
+use socketio_parser::Value;
+use socketio_server::{Ack, Socket};
+
+/// The behaviour of `examples/conformance.rs` on each new socket, shared
+/// with the interop tests:
+///
+/// - the socket emits `auth` with the handshake's auth payload;
+/// - `message` is echoed to the sender as `message-back`, same arguments;
+/// - `message-with-ack` is acknowledged with the same arguments;
+/// - `join` (room) joins that room;
+/// - `to-room` (room, ...args) emits `message-back` with args to the room,
+///   the sender left out;
+/// - `broadcast` (...args) emits `message-back` with args to every socket of
+///   the namespace.
+pub fn conformance_connection(socket: Socket) {
+    let _ = socket.emit("auth", (socket.handshake().auth.clone(),));
+    socket.on(
+        "message",
+        |socket: Socket, args: Vec<Value>, _: Option<Ack>| async move {
+            let _ = socket.emit("message-back", args);
+        },
+    );
+    socket.on(
+        "message-with-ack",
+        |_: Socket, args: Vec<Value>, ack: Option<Ack>| async move {
+            if let Some(ack) = ack {
+                let _ = ack.send_values(args);
+            }
+        },
+    );
+    socket.on(
+        "join",
+        |socket: Socket, (room,): (String,), _: Option<Ack>| async move {
+            socket.join([room]);
+        },
+    );
+    socket.on(
+        "to-room",
+        |socket: Socket, mut args: Vec<Value>, _: Option<Ack>| async move {
+            if args.is_empty() {
+                return;
+            }
+            if let Value::String(room) = args.remove(0) {
+                let _ = socket.to(room).emit("message-back", args);
+            }
+        },
+    );
+    socket.on(
+        "broadcast",
+        |socket: Socket, args: Vec<Value>, _: Option<Ack>| async move {
+            let _ = socket.namespace().emit("message-back", args);
+        },
+    );
+}

@@ -207,6 +207,18 @@ async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
                 transport_closed(&entry, generation, CloseReason::TransportClose);
                 break;
             }
+            // The client went away without a close frame: a close, as Node's
+            // `ws` reports it, not an error.
+            Some(Err(
+                tungstenite::Error::Protocol(
+                    tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+                )
+                | tungstenite::Error::ConnectionClosed
+                | tungstenite::Error::AlreadyClosed,
+            )) => {
+                transport_closed(&entry, generation, CloseReason::TransportClose);
+                break;
+            }
             Some(Err(e)) => {
                 tracing::debug!(error = %e, "websocket error");
                 transport_closed(&entry, generation, CloseReason::TransportError);

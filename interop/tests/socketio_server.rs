@@ -1,0 +1,93 @@
+//! Our socket.io server, with the conformance example's handlers, against
+//! the real npm clients: `socket.io-client` 4.x (protocol v5) and 2.x
+//! (protocol v4 over engine.io v3), over polling, WebSocket and the
+//! upgrade, in `/` and in `/custom`.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use serde_json::{json, Value as Json};
+use socketio_server::{Server, Socket};
+
+async fn scenario(lib: &str, transports: &str, nsp: &str) {
+    let name = format!("{lib} {transports} {nsp}");
+    let io = Server::builder()
+        .connect_timeout(Duration::from_millis(1000))
+        .engine(|e| {
+            e.allow_eio3(true)
+                .ping_interval(Duration::from_millis(300))
+                .ping_timeout(Duration::from_millis(200))
+        })
+        .build();
+    for n in ["/", "/custom"] {
+        io.of(n).on_connection(
+            |socket: Socket| async move { examples::conformance_connection(socket) },
+        );
+    }
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    assert!(
+        interop::dir().join("node_modules").is_dir(),
+        "run `npm ci --prefix interop` (scripts/test.sh does)"
+    );
+    let output = tokio::process::Command::new("node")
+        .arg(interop::dir().join("sio_client.js"))
+        .args([lib, transports, &format!("http://{addr}"), nsp])
+        .output()
+        .await
+        .unwrap();
+    let seen: Json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(output.status.success(), "{name}: timed out: {seen}");
+
+    // socket.io 2.x has no auth payload: the server sees an empty object.
+    let auth = |who: &str| match lib {
+        "v2" => json!({}),
+        _ => json!({ "token": who }),
+    };
+    assert_eq!(
+        seen["a"],
+        json!([
+            ["auth", auth("a")],
+            ["message-back", "hello", 1, {"nested": [true, null]}, {"binary": [1, 2, 3]}],
+            ["ack", "x", {"binary": [9]}],
+            ["message-back", "for all"],
+        ]),
+        "{name}"
+    );
+    assert_eq!(
+        seen["b"],
+        json!([
+            ["auth", auth("b")],
+            ["ack", "joined"],
+            ["message-back", "for the room"],
+            ["message-back", "for all"],
+        ]),
+        "{name}"
+    );
+    let invalid = seen["invalid"].as_str().unwrap();
+    assert!(invalid.contains("Invalid namespace"), "{name}: {invalid}");
+    io.close().await;
+}
+
+macro_rules! scenarios {
+    ($($test:ident: $lib:literal, $transports:literal;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            scenario($lib, $transports, "/").await;
+            scenario($lib, $transports, "/custom").await;
+        }
+    )*};
+}
+
+scenarios! {
+    v4_polling: "v4", "polling";
+    v4_websocket: "v4", "websocket";
+    v4_upgrade: "v4", "polling,websocket";
+    v2_polling: "v2", "polling";
+    v2_websocket: "v2", "websocket";
+    v2_upgrade: "v2", "polling,websocket";
+}

@@ -1,0 +1,273 @@
+//! Namespaces: the sockets of one name, their adapter, and the delivery
+//! of broadcasts to local sockets (the adapter's [`LocalSockets`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use engineio_protocol::Str;
+use engineio_server::OutgoingMessage;
+use serde::Serialize;
+use socketio_adapter::{
+    AckSender, Adapter, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalSockets, Room,
+    SocketDetails, SocketId,
+};
+use socketio_parser::{Packet, Parser, ProtocolVersion, Value};
+
+use crate::handler::{run_now, BoxFuture};
+use crate::operator::BroadcastOperator;
+use crate::socket::{AckWaiter, Socket};
+use crate::Error;
+
+type ConnectionHandler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
+type ServerSideHandler = Arc<dyn Fn(Vec<Value>, Option<AckSender>) + Send + Sync>;
+
+pub(crate) struct NsInner {
+    name: Str,
+    sockets: RwLock<HashMap<SocketId, Socket>>,
+    adapter: OnceLock<Arc<dyn Adapter>>,
+    connection: RwLock<Vec<ConnectionHandler>>,
+    server_side: RwLock<Vec<ServerSideHandler>>,
+    /// Ack ids, shared by every socket so that a broadcast with acks is
+    /// encoded once (as Node's `nsp._ids`).
+    ack_ids: AtomicU64,
+    parsers: Parsers,
+}
+
+/// The encoders for each protocol revision.
+#[derive(Clone)]
+pub(crate) struct Parsers {
+    pub(crate) v5: Arc<dyn Parser>,
+    pub(crate) v4: Arc<dyn Parser>,
+}
+
+impl Parsers {
+    pub(crate) fn get(&self, version: ProtocolVersion) -> &Arc<dyn Parser> {
+        match version {
+            ProtocolVersion::V5 => &self.v5,
+            ProtocolVersion::V4 => &self.v4,
+        }
+    }
+}
+
+/// A namespace (Node's `Namespace`): `/` and those made with
+/// [`Server::of`](crate::Server::of).
+#[derive(Clone)]
+pub struct Namespace(Arc<NsInner>);
+
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Namespace")
+            .field("name", &self.name())
+            .field("sockets", &self.socket_count())
+            .finish_non_exhaustive()
+    }
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Namespace {
+    pub(crate) fn new(name: &str, parsers: Parsers, adapters: &dyn AdapterFactory) -> Self {
+        let inner = Arc::new(NsInner {
+            name: Str::from(name.to_owned()),
+            sockets: RwLock::new(HashMap::new()),
+            adapter: OnceLock::new(),
+            connection: RwLock::new(Vec::new()),
+            server_side: RwLock::new(Vec::new()),
+            ack_ids: AtomicU64::new(0),
+            parsers,
+        });
+        let local: Arc<dyn LocalSockets> = inner.clone();
+        let adapter = adapters.create(Arc::downgrade(&local));
+        let _ = inner.adapter.set(adapter);
+        Self(inner)
+    }
+
+    /// The namespace's name (`/`, `/chat`, ...).
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub(crate) fn name_str(&self) -> Str {
+        self.0.name.clone()
+    }
+
+    /// The namespace's adapter.
+    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+        // Set in `new`, before the namespace is shared.
+        self.0
+            .adapter
+            .get()
+            .unwrap_or_else(|| unreachable!("the adapter is set at creation"))
+    }
+
+    /// Runs `handler` for each socket that joins the namespace, after the
+    /// client has been told it is connected.
+    pub fn on_connection<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        write(&self.0.connection).push(Arc::new(move |s| Box::pin(handler(s))));
+    }
+
+    /// Runs `handler` for each `server_side_emit` from another server: the
+    /// arguments (`[event, ...args]`), and where to answer when asked.
+    pub fn on_server_side_emit(
+        &self,
+        handler: impl Fn(Vec<Value>, Option<AckSender>) + Send + Sync + 'static,
+    ) {
+        write(&self.0.server_side).push(Arc::new(handler));
+    }
+
+    /// The sockets connected to this namespace on this server.
+    pub fn sockets(&self) -> Vec<Socket> {
+        read(&self.0.sockets).values().cloned().collect()
+    }
+
+    /// The socket `id`, if it is connected here.
+    pub fn socket(&self, id: &str) -> Option<Socket> {
+        read(&self.0.sockets).get(id).cloned()
+    }
+
+    /// How many sockets are connected to this namespace on this server.
+    pub fn socket_count(&self) -> usize {
+        read(&self.0.sockets).len()
+    }
+
+    /// Sends `event` to every socket of the namespace.
+    pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).emit(event, args)
+    }
+
+    /// A broadcast to the sockets in `room`.
+    pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).to(room)
+    }
+
+    /// A broadcast to every socket but those in `room`.
+    pub fn except(&self, room: impl Into<Room>) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).except(room)
+    }
+
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.0.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self, socket: &Socket) {
+        write(&self.0.sockets).insert(socket.id().clone(), socket.clone());
+        self.adapter()
+            .add_all(socket.id(), &[Room::from(socket.id())]);
+    }
+
+    pub(crate) fn remove(&self, id: &SocketId) {
+        write(&self.0.sockets).remove(id);
+    }
+
+    /// Tells the connection handlers of a new socket.
+    pub(crate) fn connected(&self, socket: &Socket) {
+        let handlers = read(&self.0.connection).clone();
+        for handler in handlers {
+            run_now(handler(socket.clone()));
+        }
+    }
+}
+
+impl NsInner {
+    /// The sockets among `ids` that are here, with the packet's encoding
+    /// for each one's protocol revision, encoded once per revision.
+    fn each_target(
+        &self,
+        ids: &[SocketId],
+        packet: &Packet,
+        mut send: impl FnMut(&Socket, &[OutgoingMessage]),
+    ) {
+        let mut encoded: [Option<Vec<OutgoingMessage>>; 2] = [None, None];
+        let sockets = read(&self.sockets);
+        for id in ids {
+            let Some(socket) = sockets.get(id) else {
+                continue;
+            };
+            let version = socket.client().protocol();
+            let slot = usize::from(version == ProtocolVersion::V5);
+            let messages = encoded[slot].get_or_insert_with(|| {
+                let encoded = self.parsers.get(version).encode(packet);
+                encoded.messages().map(OutgoingMessage::new).collect()
+            });
+            send(socket, messages);
+        }
+    }
+}
+
+impl LocalSockets for NsInner {
+    fn namespace(&self) -> &str {
+        &self.name
+    }
+
+    fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags) {
+        self.each_target(sockets, packet, |socket, messages| {
+            socket.client().send_messages(messages, flags.volatile);
+        });
+    }
+
+    fn deliver_with_ack(
+        &self,
+        sockets: &[SocketId],
+        packet: &Packet,
+        flags: &BroadcastFlags,
+        acks: AckSender,
+    ) -> usize {
+        let mut sent = 0;
+        self.each_target(sockets, packet, |socket, messages| {
+            if let Some(id) = packet.id() {
+                socket.register_ack(id, AckWaiter::Many(acks.clone()));
+            }
+            if socket.client().send_messages(messages, flags.volatile) {
+                sent += 1;
+            }
+        });
+        sent
+    }
+
+    fn details(&self, sockets: &[SocketId]) -> Vec<SocketDetails> {
+        let local = read(&self.sockets);
+        sockets
+            .iter()
+            .filter_map(|id| local.get(id))
+            .map(|socket| SocketDetails {
+                id: socket.id().clone(),
+                rooms: socket.rooms(),
+                handshake: socket.handshake().clone(),
+                data: Value::Null,
+            })
+            .collect()
+    }
+
+    fn disconnect(&self, sockets: &[SocketId], close: bool) {
+        let targets: Vec<Socket> = {
+            let local = read(&self.sockets);
+            sockets
+                .iter()
+                .filter_map(|id| local.get(id).cloned())
+                .collect()
+        };
+        for socket in targets {
+            socket.disconnect(close);
+        }
+    }
+
+    fn server_side_emit(&self, args: Vec<Value>, reply: Option<AckSender>) {
+        let handlers = read(&self.server_side).clone();
+        for handler in handlers {
+            handler(args.clone(), reply.clone());
+        }
+    }
+}
