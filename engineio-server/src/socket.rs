@@ -195,20 +195,19 @@ impl Socket {
     /// stopped reading and the outgoing buffer is at its bound.
     pub fn send(&self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
         let result = self.core.lock().session.send(message);
-        match result {
-            Ok(()) => {
-                self.core.poll_wake.notify_one();
-                self.core.ws_wake.notify_one();
-            }
-            Err(_) => self.core.wake_all(),
-        }
-        result
+        self.after_send(result)
     }
 
     /// Queues several messages that must stay together and in order (all or
     /// none), as [`Socket::send`] does for one.
     pub fn send_all(&self, messages: &[OutgoingMessage]) -> Result<(), Error> {
         let result = self.core.lock().session.send_all(messages);
+        self.after_send(result)
+    }
+
+    /// Wakes the transports after a send, and the driver too if the send
+    /// closed the session.
+    fn after_send(&self, result: Result<(), Error>) -> Result<(), Error> {
         match result {
             Ok(()) => {
                 self.core.poll_wake.notify_one();

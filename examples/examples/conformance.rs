@@ -26,13 +26,8 @@ use socketio_server::{Server, Socket};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    examples::init_tracing();
+    let port = examples::port();
     if std::env::var("RECOVERY").as_deref() == Ok("1") {
         eprintln!(
             "RECOVERY=1: connection state recovery is not implemented yet; running without it"

@@ -35,13 +35,8 @@ impl Connection for EchoConnection {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    examples::init_tracing();
+    let port = examples::port();
     let config = Config::default()
         .path("/engine.io/")
         .ping_interval(Duration::from_millis(300))

@@ -7,6 +7,21 @@
 use socketio_parser::Value;
 use socketio_server::{Ack, Socket};
 
+/// Logs as `RUST_LOG` asks (e.g. `RUST_LOG=engineio_server=debug`).
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+}
+
+/// The port to listen on: `PORT` from the environment, or 3000.
+pub fn port() -> u16 {
+    std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000)
+}
+
 /// The behaviour of `examples/conformance.rs` on each new socket, shared
 /// with the interop tests:
 ///

@@ -50,6 +50,37 @@ pub fn run_node_script(script: &str) -> Json {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("node printed no JSON: {e}"))
 }
 
+/// Runs `node interop/<script> <args...>`, a real npm client driving one of
+/// our servers, and returns the JSON it printed of what it saw.
+///
+/// Blocking: call it from `tokio::task::spawn_blocking` while the server
+/// runs.
+///
+/// # Panics
+///
+/// Panics, naming `scenario`, when the npm packages are missing, when the
+/// script prints no JSON, or when it fails (it exits non-zero on its own
+/// timeout, after printing what it saw so far).
+pub fn run_node_client(scenario: &str, script: &str, args: &[String]) -> Json {
+    assert!(
+        dir().join("node_modules").is_dir(),
+        "interop/node_modules is missing: run `npm ci --prefix interop` (scripts/test.sh does)"
+    );
+    let output = Command::new("node")
+        .arg(dir().join(script))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node: {e}"));
+    let seen: Json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{scenario}: node printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(output.status.success(), "{scenario}: timed out: {seen}");
+    seen
+}
+
 /// The shared case list, `interop/cases.json`.
 pub fn cases() -> Json {
     let text = std::fs::read_to_string(dir().join("cases.json"))

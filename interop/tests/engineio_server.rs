@@ -53,23 +53,13 @@ async fn scenario(lib: &str, transports: &str, closer: &str) {
         .allow_eio3(true);
     let server = Server::new(config, Echo(tx));
     let addr = server.listen("127.0.0.1:0").await.unwrap();
-    assert!(
-        interop::dir().join("node_modules").is_dir(),
-        "run `npm ci --prefix interop` (scripts/test.sh does)"
-    );
-    let output = tokio::process::Command::new("node")
-        .arg(interop::dir().join("eio_client.js"))
-        .args([lib, transports, &format!("http://{addr}"), closer])
-        .output()
-        .await
-        .unwrap();
-    let seen: Json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{name}: no JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    assert!(output.status.success(), "{name}: timed out: {seen}");
+    let args = [lib, transports, &format!("http://{addr}"), closer].map(|a| a.to_string());
+    let scenario = name.clone();
+    let seen = tokio::task::spawn_blocking(move || {
+        interop::run_node_client(&scenario, "eio_client.js", &args)
+    })
+    .await
+    .unwrap();
 
     // What the client saw.
     let first = transports.split(',').next().unwrap();

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value as Json};
+use serde_json::json;
 use socketio_server::{Server, Socket};
 
 async fn scenario(lib: &str, transports: &str, nsp: &str) {
@@ -25,23 +25,13 @@ async fn scenario(lib: &str, transports: &str, nsp: &str) {
         );
     }
     let addr = io.listen("127.0.0.1:0").await.unwrap();
-    assert!(
-        interop::dir().join("node_modules").is_dir(),
-        "run `npm ci --prefix interop` (scripts/test.sh does)"
-    );
-    let output = tokio::process::Command::new("node")
-        .arg(interop::dir().join("sio_client.js"))
-        .args([lib, transports, &format!("http://{addr}"), nsp])
-        .output()
-        .await
-        .unwrap();
-    let seen: Json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{name}: no JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    assert!(output.status.success(), "{name}: timed out: {seen}");
+    let args = [lib, transports, &format!("http://{addr}"), nsp].map(|a| a.to_string());
+    let scenario = name.clone();
+    let seen = tokio::task::spawn_blocking(move || {
+        interop::run_node_client(&scenario, "sio_client.js", &args)
+    })
+    .await
+    .unwrap();
 
     // socket.io 2.x has no auth payload: the server sees an empty object.
     let auth = |who: &str| match lib {

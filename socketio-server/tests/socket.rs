@@ -36,6 +36,18 @@ async fn next(ws: &mut Ws) -> Option<String> {
     }
 }
 
+/// A client in `/`, with its socket on the server.
+async fn joined(
+    addr: std::net::SocketAddr,
+    sockets: &mut mpsc::UnboundedReceiver<Socket>,
+) -> (Ws, Socket) {
+    let mut ws = client(addr).await;
+    send(&mut ws, "40").await;
+    let socket = sockets.recv().await.unwrap();
+    next(&mut ws).await;
+    (ws, socket)
+}
+
 async fn send(ws: &mut Ws, text: &str) {
     ws.send(Message::text(text)).await.unwrap();
 }
@@ -75,10 +87,7 @@ async fn connect_is_answered_with_the_socket_id() {
 #[tokio::test]
 async fn emit_with_ack_gets_the_answer_or_times_out() {
     let (_io, addr, mut sockets) = start().await;
-    let mut ws = client(addr).await;
-    send(&mut ws, "40").await;
-    let socket = sockets.recv().await.unwrap();
-    next(&mut ws).await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
 
     let asking = socket.clone();
     let answer = tokio::spawn(async move {
@@ -103,10 +112,7 @@ async fn emit_with_ack_gets_the_answer_or_times_out() {
 #[tokio::test]
 async fn a_pending_ack_fails_when_the_socket_leaves() {
     let (_io, addr, mut sockets) = start().await;
-    let mut ws = client(addr).await;
-    send(&mut ws, "40").await;
-    let socket = sockets.recv().await.unwrap();
-    next(&mut ws).await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
     let asking = socket.clone();
     let answer = tokio::spawn(async move {
         asking
