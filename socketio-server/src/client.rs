@@ -56,11 +56,16 @@ impl ClientShared {
     /// Disconnects every socket of the client with `reason`, then closes
     /// the connection.
     pub(crate) fn close_all(&self, reason: DisconnectReason) {
+        self.close_sockets(reason);
+        self.engine.close();
+    }
+
+    /// Disconnects every socket of the client with `reason`.
+    fn close_sockets(&self, reason: DisconnectReason) {
         let sockets: Vec<Socket> = lock(&self.sockets).values().cloned().collect();
         for socket in sockets {
             socket.close(reason);
         }
-        self.engine.close();
     }
 
     /// A CONNECT: join `nsp`, or answer CONNECT_ERROR if it does not exist.
@@ -200,9 +205,6 @@ impl Connection for Client {
         if let Some(timer) = lock(&self.shared.connect_timer).take() {
             timer.abort();
         }
-        let sockets: Vec<Socket> = lock(&self.shared.sockets).values().cloned().collect();
-        for socket in sockets {
-            socket.close(reason.into());
-        }
+        self.shared.close_sockets(reason.into());
     }
 }

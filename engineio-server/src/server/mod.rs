@@ -174,64 +174,43 @@ impl<H: Handler> Server<H> {
                 return response;
             }
         }
-        let query = match self.verify(&head) {
-            Ok(query) => query,
+        let (query, entry) = match self.verify(&head) {
+            Ok(verified) => verified,
             Err((code, message, context)) => {
                 return response::refuse(config, &head, code, message.as_deref(), context);
             }
         };
-        let is_upgrade = is_websocket_upgrade(&head);
-        match (query.sid.as_deref(), query.transport, is_upgrade) {
-            (None, Transport::Websocket, true) => websocket::handshake(self, head, query),
-            (Some(sid), Transport::Websocket, true) => {
-                let entry = self.inner.sessions().get(&Sid::from(sid)).cloned();
-                match entry {
-                    Some(entry) => websocket::upgrade(self, head, query, entry),
-                    None => {
-                        response::refuse(config, &head, ErrorCode::UnknownSid, None, "unknown sid")
-                    }
-                }
+        // `verify` made sure the transport matches the upgrade header and
+        // that a sid names a live session.
+        match (entry, query.transport) {
+            (None, Transport::Websocket) => websocket::handshake(self, head, query),
+            (Some(entry), Transport::Websocket) => websocket::upgrade(self, head, query, entry),
+            (None, Transport::Polling) => polling::handshake(self, head, query),
+            (Some(entry), Transport::Polling) if head.method == Method::GET => {
+                polling::get(self, head, query, entry).await
             }
-            (None, Transport::Polling, false) => polling::handshake(self, head, query),
-            (Some(sid), Transport::Polling, false) => {
-                let entry = self.inner.sessions().get(&Sid::from(sid)).cloned();
-                match entry {
-                    Some(entry) if head.method == Method::GET => {
-                        polling::get(self, head, query, entry).await
-                    }
-                    Some(entry) if head.method == Method::POST => {
-                        polling::post(self, head, body, query, entry).await
-                    }
-                    Some(_) => response::refuse(
-                        config,
-                        &head,
-                        ErrorCode::BadRequest,
-                        None,
-                        "method not GET or POST",
-                    ),
-                    None => {
-                        response::refuse(config, &head, ErrorCode::UnknownSid, None, "unknown sid")
-                    }
-                }
+            (Some(entry), Transport::Polling) if head.method == Method::POST => {
+                polling::post(self, head, body, query, entry).await
             }
-            // Caught by `verify`.
-            _ => response::refuse(
+            (Some(_), Transport::Polling) => response::refuse(
                 config,
                 &head,
                 ErrorCode::BadRequest,
                 None,
-                "transport and upgrade differ",
+                "method not GET or POST",
             ),
         }
     }
 
     /// The checks of Node's engine.io `verify`, in its order, with the
     /// stricter `EIO` rule: transport, version, session, method, hook.
+    /// Gives the query and, when it names one, the session.
     #[allow(clippy::type_complexity)]
     fn verify(
         &self,
         head: &RequestHead,
-    ) -> Result<Query, (ErrorCode, Option<String>, &'static str)> {
+    ) -> Result<(Query, Option<Arc<Entry<H::Connection>>>), (ErrorCode, Option<String>, &'static str)>
+    {
         let config = &self.inner.config;
         let query = Query::parse(head.uri.query().unwrap_or("")).map_err(|e| match e {
             ProtocolError::UnknownTransport => {
@@ -282,7 +261,8 @@ impl<H: Handler> Server<H> {
                     "transport differs from the session's",
                 ));
             }
-            return Ok(query);
+            drop(state);
+            return Ok((query, Some(entry)));
         }
         if head.method != Method::GET {
             return Err((ErrorCode::BadHandshakeMethod, None, "handshake not GET"));
@@ -299,7 +279,7 @@ impl<H: Handler> Server<H> {
                 ));
             }
         }
-        Ok(query)
+        Ok((query, None))
     }
 
     /// Creates a session for a handshake on `transport`, tells the handler,
