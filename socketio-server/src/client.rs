@@ -1,7 +1,7 @@
 //! A client: one engine.io session, the namespaces it joined over it, and
 //! the decoding of its packets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use engineio_server::{CloseReason, Connection, Message, OutgoingMessage};
@@ -9,8 +9,9 @@ use socketio_adapter::SocketId;
 use socketio_parser::{Decode, Packet, Parser, ProtocolVersion, Value};
 use tokio::task::JoinHandle;
 
+use crate::handler::run_now;
 use crate::server::ServerInner;
-use crate::{handshake, DisconnectReason, Error, Socket};
+use crate::{handshake, DisconnectReason, Error, Namespace, Socket};
 
 /// What the client's sockets share.
 pub(crate) struct ClientShared {
@@ -19,6 +20,8 @@ pub(crate) struct ClientShared {
     parser: Arc<dyn Parser>,
     server: Arc<ServerInner>,
     sockets: Mutex<HashMap<String, Socket>>,
+    /// Namespaces whose middlewares are running for this client.
+    connecting: Mutex<HashSet<String>>,
     connect_timer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -37,6 +40,13 @@ impl ClientShared {
         let messages: Vec<OutgoingMessage> = encoded.messages().map(OutgoingMessage::new).collect();
         self.engine.send_all(&messages)?;
         Ok(())
+    }
+
+    /// Encodes `packet` and queues it unless the buffer is full.
+    pub(crate) fn send_volatile(&self, packet: &Packet) -> bool {
+        let encoded = self.parser.encode(packet);
+        let messages: Vec<OutgoingMessage> = encoded.messages().map(OutgoingMessage::new).collect();
+        self.engine.send_volatile(&messages)
     }
 
     /// Queues an encoded packet; a volatile one is dropped if the buffer is
@@ -68,49 +78,107 @@ impl ClientShared {
         }
     }
 
-    /// A CONNECT: join `nsp`, or answer CONNECT_ERROR if it does not exist.
+    /// A CONNECT: run the namespace's middlewares, then join it; or answer
+    /// CONNECT_ERROR if the namespace does not exist or a middleware
+    /// refuses.
     pub(crate) fn connect(self: &Arc<Self>, nsp: &str, auth: Value) {
-        if lock(&self.sockets).contains_key(nsp) {
-            tracing::debug!(nsp, "already connected");
+        if lock(&self.sockets).contains_key(nsp) || !lock(&self.connecting).insert(nsp.to_owned()) {
+            tracing::debug!(nsp, "already connected or connecting");
             return;
         }
-        let Some(ns) = self.server.namespace(nsp) else {
+        let Some(ns) = self.server.namespace(nsp, &auth) else {
+            lock(&self.connecting).remove(nsp);
             tracing::debug!(nsp, "invalid namespace");
-            let data = match self.protocol {
-                ProtocolVersion::V5 => {
-                    Value::Object(vec![("message".into(), "Invalid namespace".into())])
-                }
-                ProtocolVersion::V4 => "Invalid namespace".into(),
-            };
-            let _ = self.send_packet(&Packet::ConnectError {
-                nsp: nsp.to_owned().into(),
-                data,
-            });
+            self.refuse(nsp, Error::refused("Invalid namespace"));
             return;
         };
         let id = match engineio_server::Sid::generate() {
             Ok(sid) => SocketId::from(sid.as_str()),
             Err(e) => {
+                lock(&self.connecting).remove(nsp);
                 tracing::error!(error = %e, "no socket id");
                 return;
             }
         };
         let handshake = handshake::build(self.engine.request(), auth);
         let socket = Socket::new(id.clone(), ns.clone(), self.clone(), handshake);
-        lock(&self.sockets).insert(nsp.to_owned(), socket.clone());
+        let span = tracing::debug_span!("socketio.join", nsp = %ns.name(), %id);
+        let middlewares = ns.middlewares();
+        if middlewares.is_empty() {
+            let _entered = span.enter();
+            self.join(&ns, socket);
+            return;
+        }
+        let client = self.clone();
+        run_now(tracing::Instrument::instrument(
+            async move {
+                for middleware in middlewares {
+                    if let Err(e) = middleware(socket.clone()).await {
+                        lock(&client.connecting).remove(ns.name());
+                        tracing::debug!(error = %e, "refused by a middleware");
+                        if client.engine.is_connected() {
+                            client.refuse(ns.name(), e);
+                        }
+                        return;
+                    }
+                }
+                client.join(&ns, socket);
+            },
+            span,
+        ));
+    }
+
+    /// Sends CONNECT_ERROR for `nsp`: `{message, data}` in protocol v5;
+    /// the data, or else the message, in protocol v4 (as Node does for
+    /// socket.io 2.x clients).
+    fn refuse(&self, nsp: &str, error: Error) {
+        let (message, data) = match error {
+            Error::Refused { message, data } => (message, data),
+            other => (other.to_string(), None),
+        };
+        let _span = tracing::debug_span!("socketio.refuse", nsp, %message).entered();
+        let data = match self.protocol {
+            ProtocolVersion::V5 => {
+                let mut fields = vec![("message".into(), Value::String(message))];
+                if let Some(data) = data {
+                    fields.push(("data".into(), data));
+                }
+                Value::Object(fields)
+            }
+            ProtocolVersion::V4 => data.unwrap_or(Value::String(message)),
+        };
+        let _ = self.send_packet(&Packet::ConnectError {
+            nsp: nsp.to_owned().into(),
+            data,
+        });
+    }
+
+    /// Adds the socket to its namespace and tells the client and the
+    /// namespace's handlers, unless the connection closed meanwhile.
+    fn join(&self, ns: &Namespace, socket: Socket) {
+        lock(&self.connecting).remove(ns.name());
+        if !self.engine.is_connected() {
+            tracing::debug!("connection closed while joining");
+            return;
+        }
         if let Some(timer) = lock(&self.connect_timer).take() {
             timer.abort();
         }
+        socket.set_connected();
+        lock(&self.sockets).insert(ns.name().to_owned(), socket.clone());
         ns.add(&socket);
         let data = match self.protocol {
-            ProtocolVersion::V5 => Some(Value::Object(vec![("sid".into(), id.as_str().into())])),
+            ProtocolVersion::V5 => Some(Value::Object(vec![(
+                "sid".into(),
+                socket.id().as_str().into(),
+            )])),
             ProtocolVersion::V4 => None,
         };
         let _ = self.send_packet(&Packet::Connect {
             nsp: ns.name_str(),
             data,
         });
-        tracing::debug!(%id, nsp, "socket connected");
+        tracing::debug!("socket connected");
         ns.connected(&socket);
     }
 
@@ -158,6 +226,8 @@ impl Client {
             engineio_server::ProtocolVersion::V3 => ProtocolVersion::V4,
             engineio_server::ProtocolVersion::V4 => ProtocolVersion::V5,
         };
+        let _span =
+            tracing::debug_span!("socketio.connect", sid = %engine.sid(), ?protocol).entered();
         let parser = server.parsers().get(protocol).clone();
         let decoder = parser.decoder();
         let connect_timeout = server.connect_timeout();
@@ -167,6 +237,7 @@ impl Client {
             parser,
             server,
             sockets: Mutex::new(HashMap::new()),
+            connecting: Mutex::new(HashSet::new()),
             connect_timer: Mutex::new(None),
         });
         match protocol {

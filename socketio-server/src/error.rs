@@ -1,7 +1,10 @@
 //! The one error type of this crate.
 
+use serde::Serialize;
+use socketio_parser::Value;
+
 /// What can go wrong in the socket.io server layer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The socket is disconnected: nothing more can be sent to it.
@@ -20,7 +23,41 @@ pub enum Error {
     /// The adapter failed.
     #[error(transparent)]
     Adapter(#[from] socketio_adapter::Error),
+    /// A middleware refused a connection or a packet. A namespace
+    /// middleware's refusal reaches the client as CONNECT_ERROR with this
+    /// message and data; a packet middleware's goes to the socket's `error`
+    /// handlers.
+    #[error("{message}")]
+    Refused {
+        /// The message the client sees (`err.message` in Node).
+        message: String,
+        /// Extra data for the client (`err.data` in Node).
+        data: Option<Value>,
+    },
     /// The engine.io layer refused to send (the client's buffer is full).
     #[error(transparent)]
     Engine(#[from] engineio_server::Error),
+}
+
+impl Error {
+    /// A refusal with `message`, for middleware (Node's `next(new Error(message))`).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::Refused {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds `data` to a refusal (Node's `err.data`); other errors become
+    /// a refusal with their message and this data.
+    pub fn with_data(self, data: impl Serialize) -> Self {
+        let data = socketio_parser::to_value(&data).ok();
+        match self {
+            Self::Refused { message, .. } => Self::Refused { message, data },
+            other => Self::Refused {
+                message: other.to_string(),
+                data,
+            },
+        }
+    }
 }

@@ -15,6 +15,9 @@ use crate::Error;
 /// A boxed future that handlers return.
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// A boxed future that middlewares return.
+pub(crate) type ResultFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+
 /// Runs a handler's future now, up to its first pause, then lets tokio
 /// finish it.
 ///

@@ -34,6 +34,7 @@
 //! ```
 
 mod client;
+mod dynamic;
 mod error;
 mod handler;
 mod handshake;
@@ -43,11 +44,14 @@ mod reason;
 mod server;
 mod socket;
 
+pub use dynamic::DynamicNamespace;
 pub use error::Error;
 pub use handler::Ack;
 pub use namespace::Namespace;
 pub use operator::BroadcastOperator;
 pub use reason::DisconnectReason;
+pub use regex::Regex;
 pub use server::{Server, ServerBuilder};
-pub use socket::{Socket, TimeoutEmitter};
+pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};
 pub use socketio_adapter::{Handshake, Room, SocketId};
+pub use socketio_parser::Value;

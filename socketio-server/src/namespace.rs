@@ -1,34 +1,66 @@
 //! Namespaces: the sockets of one name, their adapter, and the delivery
 //! of broadcasts to local sockets (the adapter's [`LocalSockets`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
 
 use engineio_protocol::Str;
 use engineio_server::OutgoingMessage;
 use serde::Serialize;
 use socketio_adapter::{
-    AckSender, Adapter, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalSockets, Room,
-    SocketDetails, SocketId,
+    AckSender, Adapter, BroadcastFlags, BroadcastOptions, LocalSockets, Room, SocketDetails,
+    SocketId,
 };
 use socketio_parser::{Packet, Parser, ProtocolVersion, Value};
 
-use crate::handler::{run_now, BoxFuture};
+use crate::dynamic::DynamicNamespace;
+use crate::handler::{run_now, BoxFuture, ResultFuture};
 use crate::operator::BroadcastOperator;
+use crate::server::ServerInner;
 use crate::socket::{AckWaiter, Socket};
 use crate::Error;
 
 type ConnectionHandler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
+pub(crate) type Middleware = Arc<dyn Fn(Socket) -> ResultFuture<()> + Send + Sync>;
 type ServerSideHandler = Arc<dyn Fn(Vec<Value>, Option<AckSender>) + Send + Sync>;
+
+/// The connection handlers and middlewares of a namespace; the children
+/// of a dynamic namespace share their parent's.
+#[derive(Default)]
+pub(crate) struct NsHandlers {
+    connection: RwLock<Vec<ConnectionHandler>>,
+    middleware: RwLock<Vec<Middleware>>,
+}
+
+impl NsHandlers {
+    pub(crate) fn on_connection<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        write(&self.connection).push(Arc::new(move |s| Box::pin(handler(s))));
+    }
+
+    pub(crate) fn middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        write(&self.middleware).push(Arc::new(move |s| Box::pin(middleware(s))));
+    }
+}
 
 pub(crate) struct NsInner {
     name: Str,
     sockets: RwLock<HashMap<SocketId, Socket>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
-    connection: RwLock<Vec<ConnectionHandler>>,
+    handlers: Arc<NsHandlers>,
+    /// The dynamic namespace this one was made for, if any.
+    parent: Option<DynamicNamespace>,
+    server: Weak<ServerInner>,
     server_side: RwLock<Vec<ServerSideHandler>>,
     /// Ack ids, shared by every socket so that a broadcast with acks is
     /// encoded once (as Node's `nsp._ids`).
@@ -66,27 +98,37 @@ impl fmt::Debug for Namespace {
     }
 }
 
-fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Namespace {
-    pub(crate) fn new(name: &str, parsers: Parsers, adapters: &dyn AdapterFactory) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        server: &Arc<ServerInner>,
+        parent: Option<DynamicNamespace>,
+    ) -> Self {
+        let handlers = parent
+            .as_ref()
+            .map_or_else(Arc::default, DynamicNamespace::handlers);
+        let parsers = server.parsers().clone();
         let inner = Arc::new(NsInner {
             name: Str::from(name.to_owned()),
             sockets: RwLock::new(HashMap::new()),
             adapter: OnceLock::new(),
-            connection: RwLock::new(Vec::new()),
+            handlers,
+            parent,
+            server: Arc::downgrade(server),
             server_side: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
             parsers,
         });
         let local: Arc<dyn LocalSockets> = inner.clone();
-        let adapter = adapters.create(Arc::downgrade(&local));
+        let adapter = server.adapters().create(Arc::downgrade(&local));
         let _ = inner.adapter.set(adapter);
         Self(inner)
     }
@@ -116,7 +158,36 @@ impl Namespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        write(&self.0.connection).push(Arc::new(move |s| Box::pin(handler(s))));
+        self.0.handlers.on_connection(handler);
+    }
+
+    /// Adds a middleware (Node's `namespace.use`): it runs for each client
+    /// that asks to join, before the socket is connected, and may refuse
+    /// it with an error; the client then gets CONNECT_ERROR with the
+    /// error's message and data (see [`Error::refused`] and
+    /// [`Error::with_data`]). Middlewares run in the order they were
+    /// added; the first refusal stops the others.
+    ///
+    /// ```
+    /// use socketio_server::{Error, Server, Socket};
+    /// let io = Server::builder().build();
+    /// io.of("/admin").middleware(|socket: Socket| async move {
+    ///     match socket.handshake().auth.get("token") {
+    ///         Some(_) => Ok(()),
+    ///         None => Err(Error::refused("not authorized").with_data(("login first",))),
+    ///     }
+    /// });
+    /// ```
+    pub fn middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.0.handlers.middleware(middleware);
+    }
+
+    pub(crate) fn middlewares(&self) -> Vec<Middleware> {
+        read(&self.0.handlers.middleware).clone()
     }
 
     /// Runs `handler` for each `server_side_emit` from another server: the
@@ -143,19 +214,50 @@ impl Namespace {
         read(&self.0.sockets).len()
     }
 
+    /// The ids of the sockets of the namespace on this server (Node's
+    /// `allSockets()`, once `clients()`).
+    pub fn all_sockets(&self) -> HashSet<SocketId> {
+        self.broadcast().all_sockets()
+    }
+
     /// Sends `event` to every socket of the namespace.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
-        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).emit(event, args)
+        self.broadcast().emit(event, args)
+    }
+
+    /// A broadcast to every socket of the namespace, to narrow down.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::default())
     }
 
     /// A broadcast to the sockets in `room`.
     pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
-        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).to(room)
+        self.broadcast().to(room)
+    }
+
+    /// The same as [`Namespace::to`] (Node's `in`).
+    pub fn within(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.broadcast().to(room)
     }
 
     /// A broadcast to every socket but those in `room`.
     pub fn except(&self, room: impl Into<Room>) -> BroadcastOperator {
-        BroadcastOperator::new(self.clone(), BroadcastOptions::default()).except(room)
+        self.broadcast().except(room)
+    }
+
+    /// A broadcast that may be dropped for clients not ready for it.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.broadcast().volatile()
+    }
+
+    /// A broadcast to the sockets of this server only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
+    }
+
+    /// A broadcast with the compress flag set as given.
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.broadcast().compress(compress)
     }
 
     pub(crate) fn next_ack_id(&self) -> u64 {
@@ -169,12 +271,31 @@ impl Namespace {
     }
 
     pub(crate) fn remove(&self, id: &SocketId) {
-        write(&self.0.sockets).remove(id);
+        let empty = {
+            let mut sockets = write(&self.0.sockets);
+            sockets.remove(id);
+            sockets.is_empty()
+        };
+        if empty && self.0.parent.is_some() {
+            if let Some(server) = self.0.server.upgrade() {
+                server.cleanup_child(self);
+            }
+        }
+    }
+
+    /// Whether both are the same namespace.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The dynamic namespace this one was made for, if any.
+    pub(crate) fn parent(&self) -> Option<&DynamicNamespace> {
+        self.0.parent.as_ref()
     }
 
     /// Tells the connection handlers of a new socket.
     pub(crate) fn connected(&self, socket: &Socket) {
-        let handlers = read(&self.0.connection).clone();
+        let handlers = read(&self.0.handlers.connection).clone();
         for handler in handlers {
             run_now(handler(socket.clone()));
         }
@@ -202,6 +323,7 @@ impl NsInner {
                 let encoded = self.parsers.get(version).encode(packet);
                 encoded.messages().map(OutgoingMessage::new).collect()
             });
+            socket.notify_outgoing(packet);
             send(socket, messages);
         }
     }
@@ -246,7 +368,7 @@ impl LocalSockets for NsInner {
                 id: socket.id().clone(),
                 rooms: socket.rooms(),
                 handshake: socket.handshake().clone(),
-                data: Value::Null,
+                data: socket.data_value(),
             })
             .collect()
     }

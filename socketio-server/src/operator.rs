@@ -1,8 +1,10 @@
 //! Broadcast operators: `to`, `except`, `local`, `volatile`, `compress`,
 //! then `emit`.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
-use socketio_adapter::{BroadcastOptions, Room};
+use socketio_adapter::{BroadcastOptions, Room, SocketId};
 use socketio_parser::Packet;
 
 use crate::handler::to_args;
@@ -57,6 +59,18 @@ impl BroadcastOperator {
     pub fn compress(mut self, compress: bool) -> Self {
         self.opts.flags.compress = compress;
         self
+    }
+
+    /// The ids of the selected sockets on this server (Node's
+    /// `allSockets()`).
+    pub fn all_sockets(&self) -> HashSet<SocketId> {
+        let adapter = self.ns.adapter();
+        let mut ids = adapter.sockets(&self.opts.rooms);
+        if !self.opts.except.is_empty() {
+            let excluded = adapter.sockets(&self.opts.except);
+            ids.retain(|id| !excluded.contains(id));
+        }
+        ids
     }
 
     /// Sends `event` with `args` (a tuple or `Vec` of arguments) to the

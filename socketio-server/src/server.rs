@@ -1,41 +1,95 @@
 //! The server: its options, its namespaces, and the engine.io server it
 //! runs on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_server::ResponseBody;
 use http::{Request, Response};
 use hyper::body::Body;
+use regex::Regex;
 use serde::Serialize;
-use socketio_adapter::{AdapterFactory, InMemoryAdapter, Room};
-use socketio_parser::{JsonParser, ProtocolVersion};
+use socketio_adapter::{AdapterFactory, InMemoryAdapter, Room, SocketId};
+use socketio_parser::{JsonParser, Parser, ProtocolVersion, Value};
 use tokio::net::ToSocketAddrs;
 
 use crate::client::Client;
-use crate::namespace::{Namespace, Parsers};
+use crate::dynamic::DynamicNamespace;
+use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
 use crate::Error;
 
 pub(crate) struct ServerInner {
     engine: engineio_server::Server<EngineHandler>,
     namespaces: RwLock<HashMap<String, Namespace>>,
+    dynamic: RwLock<Vec<DynamicNamespace>>,
     adapters: Box<dyn AdapterFactory>,
     parsers: Parsers,
     connect_timeout: Duration,
+    cleanup_empty_children: bool,
 }
 
 impl ServerInner {
-    pub(crate) fn namespace(&self, name: &str) -> Option<Namespace> {
-        self.namespaces
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .cloned()
+    /// The namespace a client asking for `name` with `auth` joins: one that
+    /// exists, or a new child of the first dynamic namespace that accepts
+    /// it.
+    pub(crate) fn namespace(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
+        if let Some(ns) = read(&self.namespaces).get(name) {
+            return Some(ns.clone());
+        }
+        let parent = read(&self.dynamic)
+            .iter()
+            .find(|parent| parent.accepts(name, auth))
+            .cloned()?;
+        let mut namespaces = write(&self.namespaces);
+        let child = namespaces
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                tracing::debug!(nsp = %name, "dynamic namespace created");
+                let child = Namespace::new(name, self, Some(parent.clone()));
+                parent.add_child(&child);
+                child
+            })
+            .clone();
+        Some(child)
+    }
+
+    /// Forgets a child of a dynamic namespace that has no socket left, when
+    /// the server is set to.
+    pub(crate) fn cleanup_child(&self, ns: &Namespace) {
+        if !self.cleanup_empty_children {
+            return;
+        }
+        {
+            let mut namespaces = write(&self.namespaces);
+            // A socket may have joined since.
+            if ns.socket_count() > 0 {
+                return;
+            }
+            match namespaces.get(ns.name()) {
+                Some(current) if current.same(ns) => namespaces.remove(ns.name()),
+                _ => return,
+            };
+        }
+        if let Some(parent) = ns.parent() {
+            parent.remove_child(ns.name());
+        }
+        tracing::debug!(nsp = %ns.name(), "empty dynamic namespace removed");
+        let adapter = ns.adapter().clone();
+        let name = ns.name().to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = adapter.close().await {
+                tracing::warn!(nsp = %name, error = %e, "adapter did not close cleanly");
+            }
+        });
+    }
+
+    pub(crate) fn adapters(&self) -> &dyn AdapterFactory {
+        &*self.adapters
     }
 
     pub(crate) fn parsers(&self) -> &Parsers {
@@ -102,14 +156,18 @@ impl fmt::Debug for Server {
 pub struct ServerBuilder {
     engine: engineio_server::Config,
     adapters: Box<dyn AdapterFactory>,
+    parser: Arc<dyn Parser>,
     connect_timeout: Duration,
+    cleanup_empty_children: bool,
 }
 
 impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("engine", &self.engine)
+            .field("parser", &self.parser)
             .field("connect_timeout", &self.connect_timeout)
+            .field("cleanup_empty_children", &self.cleanup_empty_children)
             .finish_non_exhaustive()
     }
 }
@@ -119,7 +177,9 @@ impl Default for ServerBuilder {
         Self {
             engine: engineio_server::Config::default().path("/socket.io/"),
             adapters: Box::new(InMemoryAdapter::factory()),
+            parser: Arc::new(JsonParser::new(ProtocolVersion::V5)),
             connect_timeout: Duration::from_secs(45),
+            cleanup_empty_children: false,
         }
     }
 }
@@ -144,6 +204,31 @@ impl ServerBuilder {
         self
     }
 
+    /// The parser for socket.io 3.x and 4.x clients (protocol v5). JSON
+    /// by default; with the `msgpack` feature,
+    /// [`socketio_parser::MsgPackParser`] speaks the npm package
+    /// `socket.io-msgpack-parser`, which the clients must use too.
+    /// socket.io 2.x clients always get the JSON parser of protocol v4.
+    ///
+    /// ```
+    /// # #[cfg(feature = "msgpack")] {
+    /// let io = socketio_server::Server::builder()
+    ///     .parser(socketio_parser::MsgPackParser)
+    ///     .build();
+    /// # let _ = io; }
+    /// ```
+    pub fn parser(mut self, parser: impl Parser) -> Self {
+        self.parser = Arc::new(parser);
+        self
+    }
+
+    /// Whether a child of a dynamic namespace is removed, and its adapter
+    /// closed, once its last socket leaves (default: kept).
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> Self {
+        self.cleanup_empty_children = cleanup;
+        self
+    }
+
     /// Sets engine.io options: timings, limits, transports, CORS, hooks.
     ///
     /// ```
@@ -163,7 +248,7 @@ impl ServerBuilder {
     /// The server, with its default namespace `/`.
     pub fn build(self) -> Server {
         let parsers = Parsers {
-            v5: Arc::new(JsonParser::new(ProtocolVersion::V5)),
+            v5: self.parser,
             v4: Arc::new(JsonParser::new(ProtocolVersion::V4)),
         };
         let inner = Arc::new_cyclic(|weak| ServerInner {
@@ -174,9 +259,11 @@ impl ServerBuilder {
                 },
             ),
             namespaces: RwLock::new(HashMap::new()),
+            dynamic: RwLock::new(Vec::new()),
             adapters: self.adapters,
             parsers,
             connect_timeout: self.connect_timeout,
+            cleanup_empty_children: self.cleanup_empty_children,
         });
         let server = Server(inner);
         server.of("/");
@@ -197,23 +284,55 @@ impl Server {
         } else {
             format!("/{name}")
         };
-        let mut namespaces = self
-            .0
-            .namespaces
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        namespaces
+        write(&self.0.namespaces)
             .entry(name.clone())
             .or_insert_with(|| {
                 tracing::debug!(nsp = %name, "namespace created");
-                Namespace::new(&name, self.0.parsers.clone(), &*self.0.adapters)
+                Namespace::new(&name, &self.0, None)
             })
             .clone()
+    }
+
+    /// A dynamic namespace: a client asking for a namespace that does not
+    /// exist and whose name `regex` matches gets a new child namespace
+    /// (Node's `io.of(/regex/)`).
+    ///
+    /// ```
+    /// use socketio_server::{Regex, Server, Socket};
+    /// # fn main() -> Result<(), regex::Error> {
+    /// let io = Server::builder().build();
+    /// io.of_regex(Regex::new(r"^/room-\d+$")?).on_connection(|socket: Socket| async move {
+    ///     let _ = socket.emit("welcome", (socket.namespace().name(),));
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn of_regex(&self, regex: Regex) -> DynamicNamespace {
+        self.add_dynamic(DynamicNamespace::regex(regex))
+    }
+
+    /// A dynamic namespace whose children are the names `predicate` accepts;
+    /// it sees the name and the client's auth payload (Node's
+    /// `io.of((name, auth, next) => ...)`).
+    pub fn of_predicate(
+        &self,
+        predicate: impl Fn(&str, &Value) -> bool + Send + Sync + 'static,
+    ) -> DynamicNamespace {
+        self.add_dynamic(DynamicNamespace::predicate(predicate))
+    }
+
+    fn add_dynamic(&self, parent: DynamicNamespace) -> DynamicNamespace {
+        write(&self.0.dynamic).push(parent.clone());
+        parent
     }
 
     /// The default namespace, `/`.
     pub fn sockets(&self) -> Namespace {
         self.of("/")
+    }
+
+    /// The ids of the sockets of `/` on this server (Node's `allSockets()`).
+    pub fn all_sockets(&self) -> HashSet<SocketId> {
+        self.sockets().all_sockets()
     }
 
     /// Sends `event` to every socket of `/`.
@@ -224,6 +343,31 @@ impl Server {
     /// A broadcast to the sockets of `/` in `room`.
     pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
         self.sockets().to(room)
+    }
+
+    /// The same as [`Server::to`] (Node's `in`).
+    pub fn within(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.sockets().to(room)
+    }
+
+    /// A broadcast to the sockets of `/` but those in `room`.
+    pub fn except(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.sockets().except(room)
+    }
+
+    /// A broadcast in `/` that may be dropped for clients not ready for it.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.sockets().volatile()
+    }
+
+    /// A broadcast in `/` to the sockets of this server only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.sockets().local()
+    }
+
+    /// A broadcast in `/` with the compress flag set as given.
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.sockets().compress(compress)
     }
 
     /// Serves the server alone on `addr` and returns the address it
@@ -250,14 +394,7 @@ impl Server {
     /// adapters and frees the port.
     pub async fn close(&self) {
         self.0.engine.close().await;
-        let namespaces: Vec<Namespace> = self
-            .0
-            .namespaces
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .cloned()
-            .collect();
+        let namespaces: Vec<Namespace> = read(&self.0.namespaces).values().cloned().collect();
         for ns in namespaces {
             if let Err(e) = ns.adapter().close().await {
                 tracing::warn!(nsp = %ns.name(), error = %e, "adapter did not close cleanly");

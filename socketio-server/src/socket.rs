@@ -1,9 +1,10 @@
 //! A socket: one client's membership of one namespace.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -14,13 +15,53 @@ use socketio_parser::{from_value, Packet, Value, RESERVED_EVENTS};
 use tokio::sync::oneshot;
 
 use crate::client::ClientShared;
-use crate::handler::{run_now, to_args, Ack, BoxFuture};
+use crate::handler::{run_now, to_args, Ack, BoxFuture, ResultFuture};
 use crate::namespace::Namespace;
 use crate::operator::BroadcastOperator;
 use crate::{DisconnectReason, Error};
 
 type EventHandler = Arc<dyn Fn(Socket, Vec<Value>, Option<Ack>) -> BoxFuture + Send + Sync>;
 type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Send + Sync>;
+type AnyHandler = Arc<dyn Fn(Socket, String, Vec<Value>) -> BoxFuture + Send + Sync>;
+type PacketMiddleware = Arc<dyn Fn(Socket, Vec<Value>) -> ResultFuture<Vec<Value>> + Send + Sync>;
+type ErrorHandler = Arc<dyn Fn(Socket, Error) -> BoxFuture + Send + Sync>;
+
+/// Names a listener added with [`Socket::on_any`] or
+/// [`Socket::on_any_outgoing`], to remove it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
+
+impl ListenerId {
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// User state kept on a socket: any serializable type, so that adapters
+/// can hand it to other servers.
+trait SocketData: Any + Send + Sync {
+    fn to_value(&self) -> Value;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Serialize + Send + Sync + 'static> SocketData for T {
+    fn to_value(&self) -> Value {
+        socketio_parser::to_value(self).unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "socket data does not serialize");
+            Value::Null
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
 
 /// Who waits for the answer to an event sent with an ack id.
 #[derive(Debug)]
@@ -34,6 +75,10 @@ pub(crate) enum AckWaiter {
 #[derive(Default)]
 struct Handlers {
     events: HashMap<String, Vec<EventHandler>>,
+    any: Vec<(ListenerId, AnyHandler)>,
+    any_outgoing: Vec<(ListenerId, AnyHandler)>,
+    middleware: Vec<PacketMiddleware>,
+    error: Vec<ErrorHandler>,
     disconnecting: Vec<DisconnectHandler>,
     disconnect: Vec<DisconnectHandler>,
 }
@@ -45,6 +90,10 @@ pub(crate) struct SocketInner {
     handshake: Handshake,
     handlers: Mutex<Handlers>,
     acks: Mutex<HashMap<u64, AckWaiter>>,
+    data: Mutex<Option<Box<dyn SocketData>>>,
+    /// Whether `any_outgoing` has listeners, so that broadcasts need not
+    /// take the lock to find out.
+    watches_outgoing: AtomicBool,
     connected: AtomicBool,
 }
 
@@ -81,7 +130,9 @@ impl Socket {
             handshake,
             handlers: Mutex::new(Handlers::default()),
             acks: Mutex::new(HashMap::new()),
-            connected: AtomicBool::new(true),
+            data: Mutex::new(None),
+            watches_outgoing: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
         }))
     }
 
@@ -114,6 +165,38 @@ impl Socket {
         self.0.ns.adapter().socket_rooms(&self.0.id)
     }
 
+    /// Stores user state on the socket (Node's `socket.data`), replacing
+    /// what was there. It is serializable so that `fetch_sockets` can show
+    /// it to other servers.
+    pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, data: T) {
+        *lock(&self.0.data) = Some(Box::new(data));
+    }
+
+    /// A copy of the user state, if it was set with type `T`.
+    pub fn data<T: Clone + 'static>(&self) -> Option<T> {
+        lock(&self.0.data)
+            .as_ref()
+            .and_then(|d| d.as_any().downcast_ref::<T>())
+            .cloned()
+    }
+
+    /// Changes the user state in place, if it was set with type `T`, and
+    /// returns what `change` returns.
+    pub fn update_data<T: 'static, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R> {
+        lock(&self.0.data)
+            .as_mut()
+            .and_then(|d| d.as_any_mut().downcast_mut::<T>())
+            .map(change)
+    }
+
+    /// The user state as a socket.io value (`null` when unset), as
+    /// adapters see it.
+    pub fn data_value(&self) -> Value {
+        lock(&self.0.data)
+            .as_ref()
+            .map_or(Value::Null, |d| d.to_value())
+    }
+
     /// Listens to `event`. The handler gets the socket, the arguments as
     /// `T` (a tuple, one element per argument, or a `Vec`), and the ack
     /// when the client asked for one. Several handlers of one event run in
@@ -140,6 +223,102 @@ impl Socket {
             .entry(event.to_owned())
             .or_default()
             .push(erased);
+    }
+
+    /// Listens to every incoming event, before the handlers of that event
+    /// (Node's `onAny`): the handler gets the event name and arguments.
+    pub fn on_any<F, Fut>(&self, handler: F) -> ListenerId
+    where
+        F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let id = ListenerId::next();
+        lock(&self.0.handlers)
+            .any
+            .push((id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
+        id
+    }
+
+    /// As [`Socket::on_any`], but runs before the listeners already added
+    /// (Node's `prependAny`).
+    pub fn prepend_any<F, Fut>(&self, handler: F) -> ListenerId
+    where
+        F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let id = ListenerId::next();
+        lock(&self.0.handlers)
+            .any
+            .insert(0, (id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
+        id
+    }
+
+    /// Removes a listener added with [`Socket::on_any`] or
+    /// [`Socket::prepend_any`]; `None` removes them all (Node's `offAny`).
+    pub fn off_any(&self, id: Option<ListenerId>) {
+        let mut handlers = lock(&self.0.handlers);
+        match id {
+            Some(id) => handlers.any.retain(|(i, _)| *i != id),
+            None => handlers.any.clear(),
+        }
+    }
+
+    /// Listens to every event sent to this client, by `emit` or by a
+    /// broadcast (Node's `onAnyOutgoing`).
+    pub fn on_any_outgoing<F, Fut>(&self, handler: F) -> ListenerId
+    where
+        F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let id = ListenerId::next();
+        lock(&self.0.handlers)
+            .any_outgoing
+            .push((id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
+        self.0.watches_outgoing.store(true, Ordering::Release);
+        id
+    }
+
+    /// Removes a listener added with [`Socket::on_any_outgoing`]; `None`
+    /// removes them all (Node's `offAnyOutgoing`).
+    pub fn off_any_outgoing(&self, id: Option<ListenerId>) {
+        let mut handlers = lock(&self.0.handlers);
+        match id {
+            Some(id) => handlers.any_outgoing.retain(|(i, _)| *i != id),
+            None => handlers.any_outgoing.clear(),
+        }
+        self.0
+            .watches_outgoing
+            .store(!handlers.any_outgoing.is_empty(), Ordering::Release);
+    }
+
+    /// Adds a packet middleware (Node's `socket.use`): it sees every
+    /// incoming event as `[event, ...args]` before any listener, and
+    /// returns it, changed or not, or an error. An error stops the packet
+    /// and goes to the [`Socket::on_error`] handlers. Middlewares run in
+    /// the order they were added.
+    ///
+    /// A middleware that finishes without awaiting keeps the order of
+    /// packets; one that awaits lets later packets overtake, as in Node.
+    pub fn middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Self, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Value>, Error>> + Send + 'static,
+    {
+        lock(&self.0.handlers)
+            .middleware
+            .push(Arc::new(move |s, p| Box::pin(middleware(s, p))));
+    }
+
+    /// Runs `handler` with each error of a packet middleware (Node's
+    /// `socket.on("error")`).
+    pub fn on_error<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Self, Error) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        lock(&self.0.handlers)
+            .error
+            .push(Arc::new(move |s, e| Box::pin(handler(s, e))));
     }
 
     /// Runs `handler` when the socket is about to leave (its rooms are
@@ -170,7 +349,27 @@ impl Socket {
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
         check_event(event)?;
         let packet = Packet::event(self.namespace_name(), event, to_args(&args)?, None);
+        self.notify_outgoing(&packet);
         self.send_packet(&packet)
+    }
+
+    /// An emit to this client only that may be dropped if the client is not
+    /// ready for it (its buffer is full).
+    pub fn volatile(&self) -> SocketEmitter<'_> {
+        SocketEmitter {
+            socket: self,
+            volatile: true,
+        }
+    }
+
+    /// An emit to this client only. The flag is kept for Node's API:
+    /// polling responses are compressed by size (see the engine's
+    /// `http_compression`), and WebSocket frames are never compressed.
+    pub fn compress(&self, _compress: bool) -> SocketEmitter<'_> {
+        SocketEmitter {
+            socket: self,
+            volatile: false,
+        }
     }
 
     /// Sends `event` and waits for the client's answer, decoded as `T`
@@ -188,6 +387,13 @@ impl Socket {
         self.0.ns.adapter().add_all(&self.0.id, &rooms);
     }
 
+    /// Takes the socket out of every room in `rooms`.
+    pub fn leave_all<R: Into<Room>>(&self, rooms: impl IntoIterator<Item = R>) {
+        for room in rooms {
+            self.leave(room);
+        }
+    }
+
     /// Takes the socket out of `room`.
     pub fn leave(&self, room: impl Into<Room>) {
         self.0.ns.adapter().del(&self.0.id, &room.into());
@@ -196,6 +402,22 @@ impl Socket {
     /// A broadcast to `room`, leaving this socket out.
     pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
         self.broadcast().to(room)
+    }
+
+    /// The same as [`Socket::to`] (Node's `in`).
+    pub fn within(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.to(room)
+    }
+
+    /// A broadcast to every socket of the namespace but this one and those
+    /// in `room`.
+    pub fn except(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.broadcast().except(room)
+    }
+
+    /// A broadcast to the other sockets of this server only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
     }
 
     /// A broadcast to every socket of the namespace but this one.
@@ -239,19 +461,77 @@ impl Socket {
         lock(&self.0.acks).insert(id, waiter);
     }
 
-    /// An event from the client: run its handlers, in order.
-    pub(crate) fn handle_event(&self, mut data: Vec<Value>, id: Option<u64>) {
+    /// Marks the socket as in its namespace.
+    pub(crate) fn set_connected(&self) {
+        self.0.connected.store(true, Ordering::Release);
+    }
+
+    /// Tells the outgoing listeners of an event about to be sent.
+    pub(crate) fn notify_outgoing(&self, packet: &Packet) {
+        if !self.0.watches_outgoing.load(Ordering::Acquire) {
+            return;
+        }
+        let (Packet::Event { data, .. } | Packet::BinaryEvent { data, .. }) = packet else {
+            return;
+        };
+        let Some((Value::String(name), args)) = data.split_first() else {
+            return;
+        };
+        let listeners: Vec<AnyHandler> = lock(&self.0.handlers)
+            .any_outgoing
+            .iter()
+            .map(|(_, h)| h.clone())
+            .collect();
+        for listener in listeners {
+            run_now(listener(self.clone(), name.clone(), args.to_vec()));
+        }
+    }
+
+    /// An event from the client: packet middleware, then its listeners.
+    pub(crate) fn handle_event(&self, data: Vec<Value>, id: Option<u64>) {
+        let middleware = lock(&self.0.handlers).middleware.clone();
+        if middleware.is_empty() {
+            self.dispatch(data, id);
+            return;
+        }
+        let socket = self.clone();
+        run_now(async move {
+            let mut data = data;
+            for layer in middleware {
+                match layer(socket.clone(), data).await {
+                    Ok(changed) => data = changed,
+                    Err(e) => {
+                        tracing::debug!(id = %socket.0.id, error = %e, "packet refused by middleware");
+                        let handlers = lock(&socket.0.handlers).error.clone();
+                        for handler in handlers {
+                            run_now(handler(socket.clone(), e.clone()));
+                        }
+                        return;
+                    }
+                }
+            }
+            if socket.connected() {
+                socket.dispatch(data, id);
+            }
+        });
+    }
+
+    /// Runs the `any` listeners, then those of the event, in order.
+    fn dispatch(&self, mut data: Vec<Value>, id: Option<u64>) {
         if data.is_empty() {
             return;
         }
         let Value::String(name) = data.remove(0) else {
             return;
         };
-        let handlers = lock(&self.0.handlers)
-            .events
-            .get(&name)
-            .cloned()
-            .unwrap_or_default();
+        let (any, handlers) = {
+            let handlers = lock(&self.0.handlers);
+            let any: Vec<AnyHandler> = handlers.any.iter().map(|(_, h)| h.clone()).collect();
+            (any, handlers.events.get(&name).cloned().unwrap_or_default())
+        };
+        for listener in any {
+            run_now(listener(self.clone(), name.clone(), data.clone()));
+        }
         let ack = id.map(|id| Ack::new(self.clone(), id));
         for handler in handlers {
             run_now(handler(self.clone(), data.clone(), ack.clone()));
@@ -276,7 +556,8 @@ impl Socket {
         if !self.0.connected.swap(false, Ordering::AcqRel) {
             return;
         }
-        tracing::debug!(id = %self.0.id, nsp = %self.0.ns.name(), %reason, "socket disconnected");
+        let _span = tracing::debug_span!("socketio.disconnect", id = %self.0.id, nsp = %self.0.ns.name(), %reason).entered();
+        tracing::debug!("socket disconnected");
         let (disconnecting, disconnect) = {
             let handlers = lock(&self.0.handlers);
             (handlers.disconnecting.clone(), handlers.disconnect.clone())
@@ -325,6 +606,7 @@ impl TimeoutEmitter<'_> {
         let (tx, rx) = oneshot::channel();
         socket.register_ack(id, AckWaiter::One(tx));
         let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, Some(id));
+        socket.notify_outgoing(&packet);
         if let Err(e) = socket.send_packet(&packet) {
             lock(&socket.0.acks).remove(&id);
             return Err(e);
@@ -338,5 +620,38 @@ impl TimeoutEmitter<'_> {
             }
         };
         from_value(Value::Array(answer)).map_err(|e| Error::Serde(e.to_string()))
+    }
+}
+
+/// `socket.volatile()` or `socket.compress(..)`: an emit to this client
+/// with flags.
+#[derive(Debug)]
+pub struct SocketEmitter<'a> {
+    socket: &'a Socket,
+    volatile: bool,
+}
+
+impl SocketEmitter<'_> {
+    /// The packet may be dropped if the client is not ready for it.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// Sends `event` with `args`, as [`Socket::emit`]. A volatile packet
+    /// that does not fit the client's buffer is dropped without error.
+    pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
+        check_event(event)?;
+        let socket = self.socket;
+        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, None);
+        socket.notify_outgoing(&packet);
+        if !self.volatile {
+            return socket.send_packet(&packet);
+        }
+        if !socket.connected() {
+            return Err(Error::Disconnected);
+        }
+        socket.client().send_volatile(&packet);
+        Ok(())
     }
 }

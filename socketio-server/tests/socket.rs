@@ -4,72 +4,12 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use socketio_parser::Value;
-use socketio_server::{DisconnectReason, Error, Server, Socket};
-use tokio::net::TcpStream;
+use socketio_server::{DisconnectReason, Error};
+use support::{client, joined, next, send, start, Ws};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
-
-async fn client(addr: std::net::SocketAddr) -> Ws {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
-    assert!(next(&mut ws).await.unwrap().starts_with("0{"));
-    ws
-}
-
-/// The next text frame, skipping engine.io pings; `None` once closed.
-async fn next(ws: &mut Ws) -> Option<String> {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .unwrap();
-        match frame {
-            Some(Ok(Message::Text(t))) if t.as_str() == "2" => continue,
-            Some(Ok(Message::Text(t))) => return Some(t.to_string()),
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-            Some(Ok(_)) => continue,
-        }
-    }
-}
-
-/// A client in `/`, with its socket on the server.
-async fn joined(
-    addr: std::net::SocketAddr,
-    sockets: &mut mpsc::UnboundedReceiver<Socket>,
-) -> (Ws, Socket) {
-    let mut ws = client(addr).await;
-    send(&mut ws, "40").await;
-    let socket = sockets.recv().await.unwrap();
-    next(&mut ws).await;
-    (ws, socket)
-}
-
-async fn send(ws: &mut Ws, text: &str) {
-    ws.send(Message::text(text)).await.unwrap();
-}
-
-async fn start() -> (
-    Server,
-    std::net::SocketAddr,
-    mpsc::UnboundedReceiver<Socket>,
-) {
-    let io = Server::builder()
-        .connect_timeout(Duration::from_millis(200))
-        .build();
-    let (tx, rx) = mpsc::unbounded_channel();
-    io.of("/").on_connection(move |socket: Socket| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(socket);
-        }
-    });
-    let addr = io.listen("127.0.0.1:0").await.unwrap();
-    (io, addr, rx)
-}
+mod support;
 
 #[tokio::test]
 async fn connect_is_answered_with_the_socket_id() {
