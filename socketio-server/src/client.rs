@@ -70,6 +70,17 @@ impl ClientShared {
         self.engine.close();
     }
 
+    /// Disconnects every socket of the client as the server's
+    /// `disconnect(true)` does: each client socket hears DISCONNECT, then
+    /// the connection closes.
+    pub(crate) fn disconnect_all(&self) {
+        let sockets: Vec<Socket> = lock(&self.sockets).values().cloned().collect();
+        for socket in sockets {
+            socket.disconnect(false);
+        }
+        self.engine.close();
+    }
+
     /// Disconnects every socket of the client with `reason`.
     fn close_sockets(&self, reason: DisconnectReason) {
         let sockets: Vec<Socket> = lock(&self.sockets).values().cloned().collect();

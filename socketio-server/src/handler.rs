@@ -1,10 +1,11 @@
 //! Running application handlers: in order, without blocking the transport.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
 use serde::Serialize;
 use socketio_parser::{Packet, Value};
@@ -24,12 +25,18 @@ pub(crate) type ResultFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> 
 /// This gives Node's ordering: whatever a handler does before its first
 /// `.await` (joining a room, emitting) happens before the next packet of
 /// the same client is looked at, as with Node's synchronous listeners.
+///
+/// A handler that panics is stopped there, as a tokio task would be; the
+/// other handlers and the connection go on.
 pub(crate) fn run_now(future: impl Future<Output = ()> + Send + 'static) {
     let mut future: BoxFuture = Box::pin(future);
     let mut cx = Context::from_waker(Waker::noop());
-    if future.as_mut().poll(&mut cx).is_pending() {
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+    match polled {
         // The spawned task polls it again at once with a real waker.
-        tokio::spawn(future);
+        Ok(Poll::Pending) => drop(tokio::spawn(future)),
+        Ok(Poll::Ready(())) => {}
+        Err(_) => tracing::error!("a handler panicked"),
     }
 }
 

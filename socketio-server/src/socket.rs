@@ -431,9 +431,7 @@ impl Socket {
     /// whole connection is closed too.
     pub fn disconnect(&self, close: bool) {
         if close {
-            self.0
-                .client
-                .close_all(DisconnectReason::ServerNamespaceDisconnect);
+            self.0.client.disconnect_all();
             return;
         }
         if self.connected() {

@@ -61,18 +61,7 @@ pub async fn start() -> (
     std::net::SocketAddr,
     mpsc::UnboundedReceiver<Socket>,
 ) {
-    let io = Server::builder()
-        .connect_timeout(Duration::from_millis(200))
-        .build();
-    let (tx, rx) = mpsc::unbounded_channel();
-    io.of("/").on_connection(move |socket: Socket| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(socket);
-        }
-    });
-    let addr = io.listen("127.0.0.1:0").await.unwrap();
-    (io, addr, rx)
+    start_with(Server::builder().connect_timeout(Duration::from_millis(200))).await
 }
 
 /// A socket's events, as the test sees them from its handlers.
@@ -86,4 +75,41 @@ pub async fn recv<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
         .await
         .unwrap()
         .unwrap()
+}
+
+/// The next text or binary frame, skipping engine.io pings.
+pub async fn next_frame(ws: &mut Ws) -> Message {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        match frame {
+            Message::Text(t) if t.as_str() == "2" => continue,
+            Message::Text(_) | Message::Binary(_) => return frame,
+            _ => continue,
+        }
+    }
+}
+
+/// A server whose `/` hands each socket to the returned channel, built
+/// from `builder`.
+pub async fn start_with(
+    builder: socketio_server::ServerBuilder,
+) -> (
+    Server,
+    std::net::SocketAddr,
+    mpsc::UnboundedReceiver<Socket>,
+) {
+    let io = builder.build();
+    let (tx, rx) = mpsc::unbounded_channel();
+    io.of("/").on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, addr, rx)
 }
