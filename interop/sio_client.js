@@ -1,10 +1,15 @@
 // Drives our socket.io server with the real npm client and prints what
 // two clients (A and B, in the same namespace) saw, as JSON. Usage:
-//   node sio_client.js <v4|v2> <transports, comma-separated> <url> <namespace>
+//   node sio_client.js <v4|v3|v2> <transports, comma-separated> <url> <namespace> <json|msgpack>
 "use strict";
-const [lib, transportList, url, nsp] = process.argv.slice(2);
-const io = lib === "v2" ? require("socket.io-client-v2") : require("socket.io-client").io;
+const [lib, transportList, url, nsp, parserName] = process.argv.slice(2);
+const io = {
+  v4: () => require("socket.io-client").io,
+  v3: () => require("socket.io-client-v3").io,
+  v2: () => require("socket.io-client-v2"),
+}[lib]();
 const transports = transportList.split(",");
+const parser = parserName === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {};
 const seen = { a: [], b: [], invalid: null };
 const finish = (code) => {
   process.stdout.write(JSON.stringify(seen));
@@ -15,7 +20,13 @@ setTimeout(() => finish(1), 10000);
 const plain = (x) =>
   Buffer.isBuffer(x) || x instanceof ArrayBuffer ? { binary: [...new Uint8Array(x)] } : x;
 function client(name) {
-  const s = io(url + nsp, { transports, auth: { token: name }, forceNew: true, reconnection: false });
+  const s = io(url + nsp, {
+    transports,
+    auth: { token: name },
+    forceNew: true,
+    reconnection: false,
+    ...parser,
+  });
   const log = (...e) => seen[name].push(e);
   s.on("auth", (a) => log("auth", a));
   s.on("message-back", (...args) => log("message-back", ...args.map(plain)));
@@ -49,7 +60,12 @@ b.on("connect", onConnect);
 let done = 0;
 const check = (...args) => {
   if (args[0] === "for all" && ++done === 2) {
-    const invalid = io(url + "/does-not-exist", { transports, forceNew: true, reconnection: false });
+    const invalid = io(url + "/does-not-exist", {
+      transports,
+      forceNew: true,
+      reconnection: false,
+      ...parser,
+    });
     invalid.on("connect_error", (e) => {
       seen.invalid = e.message;
       finish(0);

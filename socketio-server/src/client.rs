@@ -30,6 +30,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl ClientShared {
+    pub(crate) fn engine(&self) -> &engineio_server::Socket {
+        &self.engine
+    }
+
     pub(crate) fn protocol(&self) -> ProtocolVersion {
         self.protocol
     }

@@ -150,6 +150,13 @@ impl Socket {
         self.0.ns.name_str()
     }
 
+    /// The engine.io connection under the socket (Node's `socket.conn`):
+    /// its transport, and `close()` to drop the whole connection as a
+    /// network failure would (the client then reconnects).
+    pub fn conn(&self) -> &engineio_server::Socket {
+        self.0.client.engine()
+    }
+
     /// The handshake: headers, query, auth, address, time, url.
     pub fn handshake(&self) -> &Handshake {
         &self.0.handshake
