@@ -73,3 +73,33 @@ pub fn conformance_connection(socket: Socket) {
         },
     );
 }
+
+/// The behaviour of `examples/bench_server.rs` on each new socket, shared
+/// with its test:
+///
+/// - `echo` (data) emits `echo` (data) back to the sender;
+/// - `echo_ack` (data) answers the ack with (data);
+/// - `broadcast` (data) emits `broadcast` (data) to every socket of the
+///   namespace, the sender included.
+pub fn bench_connection(socket: Socket) {
+    socket.on(
+        "echo",
+        |socket: Socket, (data,): (Value,), _: Option<Ack>| async move {
+            let _ = socket.emit("echo", (data,));
+        },
+    );
+    socket.on(
+        "echo_ack",
+        |_: Socket, (data,): (Value,), ack: Option<Ack>| async move {
+            if let Some(ack) = ack {
+                let _ = ack.send((data,));
+            }
+        },
+    );
+    socket.on(
+        "broadcast",
+        |socket: Socket, (data,): (Value,), _: Option<Ack>| async move {
+            let _ = socket.namespace().emit("broadcast", (data,));
+        },
+    );
+}

@@ -1,0 +1,26 @@
+//! The server that performance is measured on.
+//!
+//! Build and run it with `cargo run --release -p examples --example
+//! bench_server`; it listens on 127.0.0.1:$PORT (default 3000), path
+//! `/socket.io/`, namespace `/`, default options otherwise:
+//!
+//! - `echo` (data) emits `echo` (data) back to the sender;
+//! - `echo_ack` (data, ack) calls the ack with (data);
+//! - `broadcast` (data) emits `broadcast` (data) to every connected socket,
+//!   the sender included.
+
+use examples::bench_connection;
+use socketio_server::{Server, Socket};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    examples::init_tracing();
+    let io = Server::builder().build();
+    io.of("/")
+        .on_connection(|socket: Socket| async move { bench_connection(socket) });
+    let addr = io.listen(("127.0.0.1", examples::port())).await?;
+    println!("socket.io bench server on http://{addr}/socket.io/");
+    tokio::signal::ctrl_c().await?;
+    io.close().await;
+    Ok(())
+}
