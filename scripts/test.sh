@@ -24,6 +24,16 @@ for crate in engineio-protocol socketio-parser; do
   fi
 done
 
+echo "== a third-party adapter needs only socketio-adapter, not the servers"
+bad=$(cargo tree -q -e normal -p test-adapter --prefix none --format '{p}' \
+  | awk '{print $1}' \
+  | grep -xE 'socketio-server|engineio-server' \
+  | sort -u || true)
+if [ -n "$bad" ]; then
+  echo "test-adapter must not depend on: $bad" >&2
+  exit 1
+fi
+
 echo "== tests (all features, then socketio-parser without msgpack)"
 cargo test --workspace --all-features
 cargo test -p socketio-parser

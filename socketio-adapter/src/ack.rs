@@ -1,6 +1,8 @@
 //! Collecting the answers to a broadcast with acks, or to a server-side
 //! emit, from this server and the others.
 
+use std::task::{Context, Poll};
+
 use socketio_parser::Value;
 use tokio::sync::mpsc;
 
@@ -51,5 +53,10 @@ impl AckReceiver {
     /// The next event, or `None` once every sender is gone.
     pub async fn recv(&mut self) -> Option<AckEvent> {
         self.0.recv().await
+    }
+
+    /// Polls for the next event, for a `Stream` built on the receiver.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<AckEvent>> {
+        self.0.poll_recv(cx)
     }
 }

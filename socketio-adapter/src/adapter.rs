@@ -76,7 +76,9 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Sends `packet` (an EVENT) to the sockets `opts` selects, each with an
     /// ack id. For each server, announce how many sockets got it with
-    /// [`AckSender::expect`], then pass on each answer. In memory: one
+    /// [`AckSender::expect`], then pass on each answer. Return once every
+    /// server's count has been announced (answers may still come after):
+    /// the caller then knows how many answers to wait for. In memory: one
     /// `expect` with the local count. A cluster adapter adds the counts and
     /// answers the other servers report.
     async fn broadcast_with_ack(

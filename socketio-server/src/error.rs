@@ -20,6 +20,15 @@ pub enum Error {
     /// No acknowledgement came within the timeout.
     #[error("operation has timed out")]
     Timeout,
+    /// Not every expected acknowledgement came: the timeout fired, or the
+    /// sockets (or servers) that were to answer went away first.
+    #[error("{answered} of {expected} acknowledgements came in time")]
+    AckTimeout {
+        /// How many answered.
+        answered: usize,
+        /// How many were expected.
+        expected: usize,
+    },
     /// The adapter failed.
     #[error(transparent)]
     Adapter(#[from] socketio_adapter::Error),

@@ -33,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+mod acks;
 mod client;
 mod dynamic;
 mod error;
@@ -41,9 +42,12 @@ mod handshake;
 mod namespace;
 mod operator;
 mod reason;
+mod remote;
 mod server;
+mod server_side;
 mod socket;
 
+pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 pub use dynamic::DynamicNamespace;
 pub use error::Error;
 pub use handler::Ack;
@@ -51,7 +55,9 @@ pub use namespace::Namespace;
 pub use operator::BroadcastOperator;
 pub use reason::DisconnectReason;
 pub use regex::Regex;
+pub use remote::RemoteSocket;
 pub use server::{Server, ServerBuilder};
+pub use server_side::ServerSideEmitter;
 pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};
 pub use socketio_adapter::{Handshake, Room, SocketId};
 pub use socketio_parser::Value;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
+use std::time::Duration;
 
 use engineio_protocol::Str;
 use engineio_server::OutgoingMessage;
@@ -19,6 +20,7 @@ use socketio_parser::{Packet, Parser, ProtocolVersion, Value};
 use crate::dynamic::DynamicNamespace;
 use crate::handler::{run_now, BoxFuture, ResultFuture};
 use crate::operator::BroadcastOperator;
+use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::{AckWaiter, Socket};
 use crate::Error;
@@ -129,6 +131,20 @@ impl Namespace {
         });
         let local: Arc<dyn LocalSockets> = inner.clone();
         let adapter = server.adapters().create(Arc::downgrade(&local));
+        // Start the adapter (a cluster adapter subscribes to its broker) in
+        // the background: the namespace is usable at once, as in Node.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let adapter = adapter.clone();
+                let nsp = name.to_owned();
+                drop(runtime.spawn(async move {
+                    if let Err(e) = adapter.init().await {
+                        tracing::error!(nsp = %nsp, error = %e, "adapter did not start");
+                    }
+                }));
+            }
+            Err(_) => tracing::warn!(nsp = %name, "no tokio runtime: adapter not started"),
+        }
         let _ = inner.adapter.set(adapter);
         Self(inner)
     }
@@ -199,6 +215,11 @@ impl Namespace {
         write(&self.0.server_side).push(Arc::new(handler));
     }
 
+    /// Hands a server-side emit to this server's own handlers.
+    pub(crate) fn local_server_side_emit(&self, args: Vec<Value>, reply: Option<AckSender>) {
+        LocalSockets::server_side_emit(&*self.0, args, reply);
+    }
+
     /// The sockets connected to this namespace on this server.
     pub fn sockets(&self) -> Vec<Socket> {
         read(&self.0.sockets).values().cloned().collect()
@@ -258,6 +279,40 @@ impl Namespace {
     /// A broadcast with the compress flag set as given.
     pub fn compress(&self, compress: bool) -> BroadcastOperator {
         self.broadcast().compress(compress)
+    }
+
+    /// A broadcast to every socket of the namespace that waits for acks at
+    /// most `timeout`: then [`BroadcastOperator::emit_with_ack`].
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.broadcast().timeout(timeout)
+    }
+
+    /// Every socket of the namespace, on every server (Node's
+    /// `fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, Error> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// Makes every socket of the namespace join `rooms`.
+    pub async fn sockets_join<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        self.broadcast().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of the namespace leave `rooms`.
+    pub async fn sockets_leave<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        self.broadcast().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of the namespace; with `close`, their
+    /// connections too.
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), Error> {
+        self.broadcast().disconnect_sockets(close).await
     }
 
     pub(crate) fn next_ack_id(&self) -> u64 {

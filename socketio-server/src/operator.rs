@@ -1,10 +1,17 @@
 //! Broadcast operators: `to`, `except`, `local`, `volatile`, `compress`,
-//! then `emit`.
+//! `timeout`, then `emit`, `emit_with_ack`, or a server-wide operation
+//! (`fetch_sockets`, `sockets_join`, `sockets_leave`, `disconnect_sockets`).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use socketio_adapter::{BroadcastOptions, Room, SocketId};
+use socketio_adapter::{ack_channel, BroadcastOptions, Room, SocketId};
+use tokio::time::Instant;
+
+use crate::acks::{AckStream, DEFAULT_ACK_TIMEOUT};
+use crate::remote::RemoteSocket;
 use socketio_parser::Packet;
 
 use crate::handler::to_args;
@@ -71,6 +78,98 @@ impl BroadcastOperator {
             ids.retain(|id| !excluded.contains(id));
         }
         ids
+    }
+
+    /// Sets how long [`BroadcastOperator::emit_with_ack`] waits for the
+    /// answers (default [`DEFAULT_ACK_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.opts.flags.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends `event` with `args` to the selected sockets, each asked for an
+    /// ack, and returns their answers, decoded as `T`, as they arrive (see
+    /// [`AckStream`]). The packet is encoded once for all of them.
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_server::Server) -> Result<(), socketio_server::Error> {
+    /// use std::time::Duration;
+    /// let answers: Vec<(String,)> = io
+    ///     .to("players")
+    ///     .timeout(Duration::from_secs(2))
+    ///     .emit_with_ack("ready?", ())
+    ///     .await?
+    ///     .collect_all()
+    ///     .await?;
+    /// # let _ = answers; Ok(()) }
+    /// ```
+    pub async fn emit_with_ack<T: DeserializeOwned>(
+        &self,
+        event: &str,
+        args: impl Serialize,
+    ) -> Result<AckStream<T>, Error> {
+        check_event(event)?;
+        let deadline = Instant::now() + self.opts.flags.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let id = self.ns.next_ack_id();
+        let packet = Packet::event(self.ns.name_str(), event, to_args(&args)?, Some(id));
+        let (tx, rx) = ack_channel();
+        let adapter = self.ns.adapter();
+        match tokio::time::timeout_at(
+            deadline,
+            adapter.broadcast_with_ack(packet, self.opts.clone(), tx),
+        )
+        .await
+        {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout),
+        }
+        Ok(AckStream::new(rx, deadline))
+    }
+
+    /// The selected sockets, on every server the adapter reaches (Node's
+    /// `fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, Error> {
+        let details = self.ns.adapter().fetch_sockets(self.opts.clone()).await?;
+        Ok(details
+            .into_iter()
+            .map(|d| RemoteSocket::new(self.ns.clone(), d))
+            .collect())
+    }
+
+    /// Makes the selected sockets join `rooms` (Node's `socketsJoin`).
+    pub async fn sockets_join<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        Ok(self
+            .ns
+            .adapter()
+            .add_sockets(self.opts.clone(), rooms)
+            .await?)
+    }
+
+    /// Makes the selected sockets leave `rooms` (Node's `socketsLeave`).
+    pub async fn sockets_leave<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        Ok(self
+            .ns
+            .adapter()
+            .del_sockets(self.opts.clone(), rooms)
+            .await?)
+    }
+
+    /// Disconnects the selected sockets; with `close`, their whole
+    /// connections too (Node's `disconnectSockets`).
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), Error> {
+        Ok(self
+            .ns
+            .adapter()
+            .disconnect_sockets(self.opts.clone(), close)
+            .await?)
     }
 
     /// Sends `event` with `args` (a tuple or `Vec` of arguments) to the

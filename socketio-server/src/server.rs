@@ -21,6 +21,7 @@ use crate::client::Client;
 use crate::dynamic::DynamicNamespace;
 use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
+use crate::remote::RemoteSocket;
 use crate::Error;
 
 pub(crate) struct ServerInner {
@@ -368,6 +369,51 @@ impl Server {
     /// A broadcast in `/` with the compress flag set as given.
     pub fn compress(&self, compress: bool) -> BroadcastOperator {
         self.sockets().compress(compress)
+    }
+
+    /// A broadcast to every socket of `/` that waits for acks at
+    /// most `timeout`: then [`BroadcastOperator::emit_with_ack`].
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.sockets().broadcast().timeout(timeout)
+    }
+
+    /// Every socket of the namespace, on every server (Node's
+    /// `fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, Error> {
+        self.sockets().broadcast().fetch_sockets().await
+    }
+
+    /// Makes every socket of `/` join `rooms`.
+    pub async fn sockets_join<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        self.sockets().broadcast().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of `/` leave `rooms`.
+    pub async fn sockets_leave<R: Into<Room>>(
+        &self,
+        rooms: impl IntoIterator<Item = R>,
+    ) -> Result<(), Error> {
+        self.sockets().broadcast().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of `/`; with `close`, their
+    /// connections too.
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), Error> {
+        self.sockets().broadcast().disconnect_sockets(close).await
+    }
+
+    /// Sends `event` with `args` to `/` on every other server (see
+    /// [`Namespace::server_side_emit`]).
+    pub async fn server_side_emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
+        self.sockets().server_side_emit(event, args).await
+    }
+
+    /// A server-side emit in `/`, to set up (see [`Namespace::server_side`]).
+    pub fn server_side(&self) -> crate::ServerSideEmitter {
+        self.sockets().server_side()
     }
 
     /// Serves the server alone on `addr` and returns the address it
