@@ -55,6 +55,11 @@ impl AckReceiver {
         self.0.recv().await
     }
 
+    /// The next event if one is waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<AckEvent> {
+        self.0.try_recv().ok()
+    }
+
     /// Polls for the next event, for a `Stream` built on the receiver.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<AckEvent>> {
         self.0.poll_recv(cx)

@@ -1,6 +1,7 @@
 //! The answers to a broadcast with acks, or to a server-side emit with
 //! acks, as they arrive.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -28,6 +29,8 @@ pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(10);
 /// answered. [`AckStream::collect_all`] gathers them into a `Vec`.
 pub struct AckStream<T> {
     rx: AckReceiver,
+    /// Answers that came before the stream was first polled.
+    early: VecDeque<Vec<Value>>,
     /// Answers announced so far.
     expected: usize,
     answered: usize,
@@ -48,10 +51,19 @@ impl<T> fmt::Debug for AckStream<T> {
 impl<T: DeserializeOwned> AckStream<T> {
     /// Waits on `rx` until `deadline`. Every count the adapter announces
     /// has already been sent into `rx` (the adapter returned).
-    pub(crate) fn new(rx: AckReceiver, deadline: Instant) -> Self {
+    pub(crate) fn new(mut rx: AckReceiver, deadline: Instant) -> Self {
+        let mut expected = 0;
+        let mut early = VecDeque::new();
+        while let Some(event) = rx.try_recv() {
+            match event {
+                AckEvent::Expect(n) => expected += n,
+                AckEvent::Answer(args) => early.push_back(args),
+            }
+        }
         Self {
             rx,
-            expected: 0,
+            early,
+            expected,
             answered: 0,
             deadline: Box::pin(tokio::time::sleep_until(deadline)),
             done: false,
@@ -59,7 +71,8 @@ impl<T: DeserializeOwned> AckStream<T> {
         }
     }
 
-    /// How many answers are expected, as announced so far.
+    /// How many answers are expected: every server's count is in when the
+    /// stream is made.
     pub fn expected(&self) -> usize {
         self.expected
     }
@@ -82,6 +95,10 @@ impl<T: DeserializeOwned> Stream for AckStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if let Some(args) = this.early.pop_front() {
+            this.answered += 1;
+            return Poll::Ready(Some(decode(args)));
+        }
         loop {
             if this.done {
                 return Poll::Ready(None);
@@ -95,9 +112,7 @@ impl<T: DeserializeOwned> Stream for AckStream<T> {
                 }
                 Poll::Ready(Some(AckEvent::Answer(args))) => {
                     this.answered += 1;
-                    let answer = from_value::<T>(Value::Array(args))
-                        .map_err(|e| Error::Serde(e.to_string()));
-                    return Poll::Ready(Some(answer));
+                    return Poll::Ready(Some(decode(args)));
                 }
                 Poll::Ready(None) => {
                     this.done = true;
@@ -119,6 +134,10 @@ impl<T: DeserializeOwned> Stream for AckStream<T> {
             return Poll::Pending;
         }
     }
+}
+
+fn decode<T: DeserializeOwned>(args: Vec<Value>) -> Result<T, Error> {
+    from_value::<T>(Value::Array(args)).map_err(|e| Error::Serde(e.to_string()))
 }
 
 impl<T> AckStream<T> {
