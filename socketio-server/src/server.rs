@@ -448,3 +448,23 @@ impl Server {
         }
     }
 }
+
+/// The server as a hyper service, to mount in another hyper server (with
+/// `serve_connection(..).with_upgrades()` for WebSocket). Route only the
+/// requests [`Server::matches_path`] accepts to it.
+impl<B> hyper::service::Service<Request<B>> for Server
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    type Response = Response<ResponseBody>;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn call(&self, request: Request<B>) -> Self::Future {
+        let server = self.clone();
+        Box::pin(async move { Ok(server.handle(request).await) })
+    }
+}
