@@ -15,25 +15,26 @@
 //! - `broadcast` (...args) emits `message-back` with args to every socket of
 //!   the namespace.
 //!
-//! Connection state recovery is not implemented yet; `RECOVERY=1` is
-//! reported and otherwise ignored until it is.
+//! With `RECOVERY=1` in the environment, connection state recovery is on
+//! (maximum disconnection duration 2 min, default options otherwise).
 
 use std::time::Duration;
 
 use engineio_server::Cors;
 use examples::conformance_connection;
-use socketio_server::{Server, Socket};
+use socketio_server::{Recovery, Server, Socket};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
     let port = examples::port();
+    let mut builder = Server::builder();
     if std::env::var("RECOVERY").as_deref() == Ok("1") {
-        eprintln!(
-            "RECOVERY=1: connection state recovery is not implemented yet; running without it"
+        builder = builder.connection_state_recovery(
+            Recovery::default().max_disconnection_duration(Duration::from_secs(120)),
         );
     }
-    let io = Server::builder()
+    let io = builder
         .path("/socket.io/")
         .connect_timeout(Duration::from_millis(1000))
         .engine(|e| {

@@ -1,11 +1,13 @@
 //! The in-memory adapter: rooms of one server, indexed both ways.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use socketio_parser::{Packet, Value};
 
+use self::recovery::RecoveryStore;
 use crate::{
     AckSender, Adapter, AdapterFactory, BroadcastOptions, Error, LocalSockets, PersistedSession,
     RestoredSession, Room, RoomEvent, RoomListener, SocketDetails, SocketId,
@@ -84,6 +86,8 @@ pub struct InMemoryAdapter {
     sockets: Weak<dyn LocalSockets>,
     membership: RwLock<Membership>,
     listeners: RwLock<Vec<RoomListener>>,
+    /// Sessions and packets, when connection state recovery is on.
+    recovery: Option<Mutex<RecoveryStore>>,
 }
 
 impl std::fmt::Debug for InMemoryAdapter {
@@ -106,12 +110,49 @@ impl InMemoryAdapter {
             sockets,
             membership: RwLock::new(Membership::default()),
             listeners: RwLock::new(Vec::new()),
+            recovery: None,
+        }
+    }
+
+    /// An adapter that keeps what connection state recovery needs (Node's
+    /// `SessionAwareAdapter`): each broadcast EVENT without ack id and not
+    /// volatile gets an offset as its last argument and is kept, and the
+    /// sessions of disconnected sockets are kept, both for at most
+    /// `max_disconnection_duration`.
+    pub fn with_recovery(
+        sockets: Weak<dyn LocalSockets>,
+        max_disconnection_duration: Duration,
+    ) -> Self {
+        let mut prefix = [0u8; 6];
+        // Without randomness the offsets are still unique within this run.
+        let _ = getrandom::fill(&mut prefix);
+        let prefix: String = prefix.iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            recovery: Some(Mutex::new(RecoveryStore::new(
+                max_disconnection_duration,
+                prefix,
+            ))),
+            ..Self::new(sockets)
         }
     }
 
     /// The factory the server uses by default.
     pub fn factory() -> impl AdapterFactory {
         |sockets: Weak<dyn LocalSockets>| Arc::new(Self::new(sockets)) as Arc<dyn Adapter>
+    }
+
+    /// The factory the server uses by default when connection state
+    /// recovery is on (see [`InMemoryAdapter::with_recovery`]).
+    pub fn recovering_factory(max_disconnection_duration: Duration) -> impl AdapterFactory {
+        move |sockets: Weak<dyn LocalSockets>| {
+            Arc::new(Self::with_recovery(sockets, max_disconnection_duration)) as Arc<dyn Adapter>
+        }
+    }
+
+    fn store(&self) -> Option<std::sync::MutexGuard<'_, RecoveryStore>> {
+        self.recovery
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The local sockets `opts` selects. Cluster adapters built on this one
@@ -216,7 +257,10 @@ impl Adapter for InMemoryAdapter {
             .collect()
     }
 
-    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), Error> {
+    fn broadcast(&self, mut packet: Packet, opts: BroadcastOptions) -> Result<(), Error> {
+        if let Some(mut store) = self.store() {
+            store.offer(&mut packet, &opts, Instant::now());
+        }
         let targets = self.select(&opts);
         if let Some(sockets) = self.local() {
             sockets.deliver(&targets, &packet, &opts.flags);
@@ -287,18 +331,23 @@ impl Adapter for InMemoryAdapter {
         Ok(1)
     }
 
-    async fn persist_session(&self, _session: PersistedSession) -> Result<(), Error> {
+    async fn persist_session(&self, session: PersistedSession) -> Result<(), Error> {
         // Without connection state recovery nothing is kept, as in Node's
         // base adapter.
+        if let Some(mut store) = self.store() {
+            store.persist(session, Instant::now());
+        }
         Ok(())
     }
 
     async fn restore_session(
         &self,
-        _pid: &str,
-        _offset: &str,
+        pid: &str,
+        offset: &str,
     ) -> Result<Option<RestoredSession>, Error> {
-        Ok(None)
+        Ok(self
+            .store()
+            .and_then(|mut store| store.restore(pid, offset, Instant::now())))
     }
 
     fn on_room_event(&self, listener: RoomListener) {
@@ -309,5 +358,6 @@ impl Adapter for InMemoryAdapter {
     }
 }
 
+mod recovery;
 #[cfg(test)]
 mod tests;

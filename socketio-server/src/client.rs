@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use engineio_server::{CloseReason, Connection, Message, OutgoingMessage};
-use socketio_adapter::SocketId;
+use socketio_adapter::{RestoredSession, SocketId};
 use socketio_parser::{Decode, Packet, Parser, ProtocolVersion, Value};
 use tokio::task::JoinHandle;
 
@@ -107,40 +107,87 @@ impl ClientShared {
             self.refuse(nsp, Error::refused("Invalid namespace"));
             return;
         };
-        let id = match engineio_server::Sid::generate() {
-            Ok(sid) => SocketId::from(sid.as_str()),
-            Err(e) => {
-                lock(&self.connecting).remove(nsp);
-                tracing::error!(error = %e, "no socket id");
-                return;
-            }
-        };
-        let handshake = handshake::build(self.engine.request(), auth);
-        let socket = Socket::new(id.clone(), ns.clone(), self.clone(), handshake);
-        let span = tracing::debug_span!("socketio.join", nsp = %ns.name(), %id);
-        let middlewares = ns.middlewares();
-        if middlewares.is_empty() {
-            let _entered = span.enter();
-            self.join(&ns, socket);
-            return;
-        }
         let client = self.clone();
+        let span =
+            tracing::debug_span!("socketio.join", nsp = %ns.name(), id = tracing::field::Empty);
         run_now(tracing::Instrument::instrument(
-            async move {
-                for middleware in middlewares {
-                    if let Err(e) = middleware(socket.clone()).await {
-                        lock(&client.connecting).remove(ns.name());
-                        tracing::debug!(error = %e, "refused by a middleware");
-                        if client.engine.is_connected() {
-                            client.refuse(ns.name(), e);
-                        }
-                        return;
-                    }
-                }
-                client.join(&ns, socket);
-            },
+            async move { client.admit(ns, auth).await },
             span,
         ));
+    }
+
+    /// Recovers the session the client asks for, if it can, runs the
+    /// middlewares, and joins. Runs to completion at once unless a
+    /// middleware or the adapter has to wait.
+    async fn admit(self: Arc<Self>, ns: Namespace, auth: Value) {
+        let restored = match self.recovery_attempt(&auth) {
+            Some((pid, offset)) => match ns.adapter().restore_session(&pid, &offset).await {
+                Ok(restored) => restored,
+                Err(e) => {
+                    tracing::warn!(error = %e, "session not restored");
+                    None
+                }
+            },
+            None => None,
+        };
+        let (id, pid) = match &restored {
+            Some(r) => (r.session.sid.clone(), Some(r.session.pid.clone())),
+            None => {
+                let id = match engineio_server::Sid::generate() {
+                    Ok(sid) => SocketId::from(sid.as_str()),
+                    Err(e) => {
+                        lock(&self.connecting).remove(ns.name());
+                        tracing::error!(error = %e, "no socket id");
+                        return;
+                    }
+                };
+                let pid = match self.server.recovery() {
+                    Some(_) if self.protocol == ProtocolVersion::V5 => {
+                        engineio_server::Sid::generate()
+                            .ok()
+                            .map(|p| p.as_str().to_owned())
+                    }
+                    _ => None,
+                };
+                (id, pid)
+            }
+        };
+        tracing::Span::current().record("id", tracing::field::display(&id));
+        let handshake = handshake::build(self.engine.request(), auth);
+        let socket = Socket::new(
+            id,
+            ns.clone(),
+            self.clone(),
+            handshake,
+            pid,
+            restored.is_some(),
+        );
+        let skip = restored.is_some() && self.server.recovery().is_some_and(|r| r.skip_middlewares);
+        if !skip {
+            for middleware in ns.middlewares() {
+                if let Err(e) = middleware(socket.clone()).await {
+                    lock(&self.connecting).remove(ns.name());
+                    tracing::debug!(error = %e, "refused by a middleware");
+                    if self.engine.is_connected() {
+                        self.refuse(ns.name(), e);
+                    }
+                    return;
+                }
+            }
+        }
+        self.join(&ns, socket, restored);
+    }
+
+    /// The private session id and offset a reconnecting socket.io 4.6+
+    /// client sends in its auth, when recovery is on.
+    fn recovery_attempt(&self, auth: &Value) -> Option<(String, String)> {
+        self.server.recovery()?;
+        if self.protocol != ProtocolVersion::V5 {
+            return None;
+        }
+        let pid = auth.get("pid")?.as_str()?;
+        let offset = auth.get("offset")?.as_str()?;
+        Some((pid.to_owned(), offset.to_owned()))
     }
 
     /// Sends CONNECT_ERROR for `nsp`: `{message, data}` in protocol v5;
@@ -170,12 +217,25 @@ impl ClientShared {
 
     /// Adds the socket to its namespace and tells the client and the
     /// namespace's handlers, unless the connection closed meanwhile.
-    fn join(&self, ns: &Namespace, socket: Socket) {
+    fn join(&self, ns: &Namespace, socket: Socket, restored: Option<RestoredSession>) {
         lock(&self.connecting).remove(ns.name());
         if !self.engine.is_connected() {
             tracing::debug!("connection closed while joining");
             return;
         }
+        let missed = match restored {
+            Some(restored) => {
+                self.server.expiries().stop(&restored.session.pid);
+                let rooms: Vec<_> = restored.session.rooms.into_iter().collect();
+                ns.adapter().add_all(socket.id(), &rooms);
+                if restored.session.data != Value::Null {
+                    socket.set_data(restored.session.data);
+                }
+                tracing::debug!(missed = restored.missed_packets.len(), "session recovered");
+                restored.missed_packets
+            }
+            None => Vec::new(),
+        };
         if let Some(timer) = lock(&self.connect_timer).take() {
             timer.abort();
         }
@@ -183,16 +243,22 @@ impl ClientShared {
         lock(&self.sockets).insert(ns.name().to_owned(), socket.clone());
         ns.add(&socket);
         let data = match self.protocol {
-            ProtocolVersion::V5 => Some(Value::Object(vec![(
-                "sid".into(),
-                socket.id().as_str().into(),
-            )])),
+            ProtocolVersion::V5 => {
+                let mut fields = vec![("sid".into(), socket.id().as_str().into())];
+                if let Some(pid) = socket.pid() {
+                    fields.push(("pid".into(), pid.into()));
+                }
+                Some(Value::Object(fields))
+            }
             ProtocolVersion::V4 => None,
         };
         let _ = self.send_packet(&Packet::Connect {
             nsp: ns.name_str(),
             data,
         });
+        for packet in &missed {
+            let _ = self.send_packet(packet);
+        }
         tracing::debug!("socket connected");
         ns.connected(&socket);
     }

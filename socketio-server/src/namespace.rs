@@ -63,6 +63,8 @@ pub(crate) struct NsInner {
     /// The dynamic namespace this one was made for, if any.
     parent: Option<DynamicNamespace>,
     server: Weak<ServerInner>,
+    /// Whether connection state recovery is on.
+    recovery: bool,
     server_side: RwLock<Vec<ServerSideHandler>>,
     /// Ack ids, shared by every socket so that a broadcast with acks is
     /// encoded once (as Node's `nsp._ids`).
@@ -125,6 +127,7 @@ impl Namespace {
             handlers,
             parent,
             server: Arc::downgrade(server),
+            recovery: server.recovery().is_some(),
             server_side: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
             parsers,
@@ -336,6 +339,16 @@ impl Namespace {
                 server.cleanup_child(self);
             }
         }
+    }
+
+    /// Whether connection state recovery is on.
+    pub(crate) fn recovery(&self) -> bool {
+        self.0.recovery
+    }
+
+    /// The server, unless it is being dropped.
+    pub(crate) fn server(&self) -> Option<Arc<ServerInner>> {
+        self.0.server.upgrade()
     }
 
     /// Whether both are the same namespace.

@@ -21,6 +21,7 @@ use crate::client::Client;
 use crate::dynamic::DynamicNamespace;
 use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
+use crate::recovery::{Expiries, Recovery};
 use crate::remote::RemoteSocket;
 use crate::Error;
 
@@ -32,9 +33,19 @@ pub(crate) struct ServerInner {
     parsers: Parsers,
     connect_timeout: Duration,
     cleanup_empty_children: bool,
+    recovery: Option<Recovery>,
+    expiries: Arc<Expiries>,
 }
 
 impl ServerInner {
+    pub(crate) fn recovery(&self) -> Option<&Recovery> {
+        self.recovery.as_ref()
+    }
+
+    pub(crate) fn expiries(&self) -> &Arc<Expiries> {
+        &self.expiries
+    }
+
     /// The namespace a client asking for `name` with `auth` joins: one that
     /// exists, or a new child of the first dynamic namespace that accepts
     /// it.
@@ -156,7 +167,8 @@ impl fmt::Debug for Server {
 /// The options of a [`Server`], set with builder methods.
 pub struct ServerBuilder {
     engine: engineio_server::Config,
-    adapters: Box<dyn AdapterFactory>,
+    adapters: Option<Box<dyn AdapterFactory>>,
+    recovery: Option<Recovery>,
     parser: Arc<dyn Parser>,
     connect_timeout: Duration,
     cleanup_empty_children: bool,
@@ -169,6 +181,7 @@ impl fmt::Debug for ServerBuilder {
             .field("parser", &self.parser)
             .field("connect_timeout", &self.connect_timeout)
             .field("cleanup_empty_children", &self.cleanup_empty_children)
+            .field("recovery", &self.recovery)
             .finish_non_exhaustive()
     }
 }
@@ -177,7 +190,8 @@ impl Default for ServerBuilder {
     fn default() -> Self {
         Self {
             engine: engineio_server::Config::default().path("/socket.io/"),
-            adapters: Box::new(InMemoryAdapter::factory()),
+            adapters: None,
+            recovery: None,
             parser: Arc::new(JsonParser::new(ProtocolVersion::V5)),
             connect_timeout: Duration::from_secs(45),
             cleanup_empty_children: false,
@@ -201,7 +215,25 @@ impl ServerBuilder {
 
     /// The adapter each namespace gets (default: [`InMemoryAdapter`]).
     pub fn adapter(mut self, factory: impl AdapterFactory) -> Self {
-        self.adapters = Box::new(factory);
+        self.adapters = Some(Box::new(factory));
+        self
+    }
+
+    /// Turns connection state recovery on (off by default); see
+    /// [`Recovery`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use socketio_server::{Recovery, Server};
+    /// let io = Server::builder()
+    ///     .connection_state_recovery(
+    ///         Recovery::default().max_disconnection_duration(Duration::from_secs(120)),
+    ///     )
+    ///     .build();
+    /// # let _ = io;
+    /// ```
+    pub fn connection_state_recovery(mut self, recovery: Recovery) -> Self {
+        self.recovery = Some(recovery);
         self
     }
 
@@ -248,6 +280,12 @@ impl ServerBuilder {
 
     /// The server, with its default namespace `/`.
     pub fn build(self) -> Server {
+        let adapters = self.adapters.unwrap_or_else(|| match &self.recovery {
+            Some(r) => Box::new(InMemoryAdapter::recovering_factory(
+                r.max_disconnection_duration,
+            )),
+            None => Box::new(InMemoryAdapter::factory()),
+        });
         let parsers = Parsers {
             v5: self.parser,
             v4: Arc::new(JsonParser::new(ProtocolVersion::V4)),
@@ -261,10 +299,12 @@ impl ServerBuilder {
             ),
             namespaces: RwLock::new(HashMap::new()),
             dynamic: RwLock::new(Vec::new()),
-            adapters: self.adapters,
+            adapters,
             parsers,
             connect_timeout: self.connect_timeout,
             cleanup_empty_children: self.cleanup_empty_children,
+            recovery: self.recovery,
+            expiries: Arc::default(),
         });
         let server = Server(inner);
         server.of("/");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use socketio_adapter::{AckSender, BroadcastOptions, Handshake, Room, SocketId};
+use socketio_adapter::{AckSender, BroadcastOptions, Handshake, PersistedSession, Room, SocketId};
 use socketio_parser::{from_value, Packet, Value, RESERVED_EVENTS};
 use tokio::sync::oneshot;
 
@@ -18,6 +18,7 @@ use crate::client::ClientShared;
 use crate::handler::{run_now, to_args, Ack, BoxFuture, ResultFuture};
 use crate::namespace::Namespace;
 use crate::operator::BroadcastOperator;
+use crate::recovery::recoverable;
 use crate::{DisconnectReason, Error};
 
 type EventHandler = Arc<dyn Fn(Socket, Vec<Value>, Option<Ack>) -> BoxFuture + Send + Sync>;
@@ -91,6 +92,10 @@ pub(crate) struct SocketInner {
     handlers: Mutex<Handlers>,
     acks: Mutex<HashMap<u64, AckWaiter>>,
     data: Mutex<Option<Box<dyn SocketData>>>,
+    /// The private session id, with connection state recovery on.
+    pid: Option<String>,
+    /// Whether this socket is a recovered session.
+    recovered: bool,
     /// Whether `any_outgoing` has listeners, so that broadcasts need not
     /// take the lock to find out.
     watches_outgoing: AtomicBool,
@@ -122,6 +127,8 @@ impl Socket {
         ns: Namespace,
         client: Arc<ClientShared>,
         handshake: Handshake,
+        pid: Option<String>,
+        recovered: bool,
     ) -> Self {
         Self(Arc::new(SocketInner {
             id,
@@ -131,6 +138,8 @@ impl Socket {
             handlers: Mutex::new(Handlers::default()),
             acks: Mutex::new(HashMap::new()),
             data: Mutex::new(None),
+            pid,
+            recovered,
             watches_outgoing: AtomicBool::new(false),
             connected: AtomicBool::new(false),
         }))
@@ -162,6 +171,17 @@ impl Socket {
         &self.0.handshake
     }
 
+    /// Whether this socket is a session brought back by connection state
+    /// recovery: same id, rooms and data as before its client lost the
+    /// connection, and the packets it missed were sent again.
+    pub fn recovered(&self) -> bool {
+        self.0.recovered
+    }
+
+    pub(crate) fn pid(&self) -> Option<&str> {
+        self.0.pid.as_deref()
+    }
+
     /// Whether the socket is still in its namespace.
     pub fn connected(&self) -> bool {
         self.0.connected.load(Ordering::Acquire)
@@ -179,21 +199,28 @@ impl Socket {
         *lock(&self.0.data) = Some(Box::new(data));
     }
 
-    /// A copy of the user state, if it was set with type `T`.
-    pub fn data<T: Clone + 'static>(&self) -> Option<T> {
-        lock(&self.0.data)
-            .as_ref()
-            .and_then(|d| d.as_any().downcast_ref::<T>())
-            .cloned()
+    /// A copy of the user state, if it was set with type `T` (or, for a
+    /// recovered socket, if the state it had decodes as `T`).
+    pub fn data<T: Clone + DeserializeOwned + Send + Sync + Serialize + 'static>(
+        &self,
+    ) -> Option<T> {
+        self.update_data(|data: &mut T| data.clone())
     }
 
-    /// Changes the user state in place, if it was set with type `T`, and
-    /// returns what `change` returns.
-    pub fn update_data<T: 'static, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R> {
-        lock(&self.0.data)
-            .as_mut()
-            .and_then(|d| d.as_any_mut().downcast_mut::<T>())
-            .map(change)
+    /// Changes the user state in place, if it was set with type `T` (or
+    /// decodes as `T`), and returns what `change` returns.
+    pub fn update_data<T, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R>
+    where
+        T: DeserializeOwned + Serialize + Send + Sync + 'static,
+    {
+        let mut data = lock(&self.0.data);
+        let slot = data.as_mut()?;
+        if !slot.as_any().is::<T>() {
+            // A recovered socket's state comes back as a value.
+            let value = slot.as_any().downcast_ref::<Value>()?.clone();
+            *slot = Box::new(from_value::<T>(value).ok()?);
+        }
+        slot.as_any_mut().downcast_mut::<T>().map(change)
     }
 
     /// The user state as a socket.io value (`null` when unset), as
@@ -356,6 +383,15 @@ impl Socket {
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
         check_event(event)?;
         let packet = Packet::event(self.namespace_name(), event, to_args(&args)?, None);
+        if self.0.ns.recovery() {
+            // Through the adapter, which gives the packet its offset and
+            // keeps it for a recovery.
+            if !self.connected() {
+                return Err(Error::Disconnected);
+            }
+            let only = BroadcastOptions::socket(&self.0.id);
+            return Ok(self.0.ns.adapter().broadcast(packet, only)?);
+        }
         self.notify_outgoing(&packet);
         self.send_packet(&packet)
     }
@@ -570,6 +606,9 @@ impl Socket {
         for handler in disconnecting {
             run_now(handler(self.clone(), reason));
         }
+        if let Some(pid) = self.pid().filter(|_| recoverable(reason)) {
+            self.persist(pid.to_owned());
+        }
         self.0.ns.adapter().del_all(&self.0.id);
         self.0.ns.remove(&self.0.id);
         self.0.client.remove(self.0.ns.name());
@@ -578,6 +617,32 @@ impl Socket {
         for handler in disconnect {
             run_now(handler(self.clone(), reason));
         }
+    }
+}
+
+impl Socket {
+    /// Keeps the session for connection state recovery.
+    fn persist(&self, pid: String) {
+        let session = PersistedSession {
+            sid: self.0.id.clone(),
+            pid: pid.clone(),
+            rooms: self.rooms(),
+            data: self.data_value(),
+        };
+        if let Some(server) = self.0.ns.server() {
+            if let Some(recovery) = server.recovery() {
+                server
+                    .expiries()
+                    .start(recovery, self.0.ns.name(), self.0.id.clone(), pid);
+            }
+        }
+        let adapter = self.0.ns.adapter().clone();
+        // The in-memory adapter keeps it before this returns.
+        run_now(async move {
+            if let Err(e) = adapter.persist_session(session).await {
+                tracing::warn!(error = %e, "session not kept for recovery");
+            }
+        });
     }
 }
 

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 mod support;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Profile {
     name: String,
     visits: u32,
