@@ -1,6 +1,5 @@
 //! A socket: one client's membership of one namespace.
 
-use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -19,7 +18,12 @@ use crate::handler::{run_now, to_args, Ack, BoxFuture, ResultFuture};
 use crate::namespace::Namespace;
 use crate::operator::BroadcastOperator;
 use crate::recovery::recoverable;
+
+mod data;
+mod emitters;
+
 use crate::{DisconnectReason, Error};
+pub use emitters::{SocketEmitter, TimeoutEmitter};
 
 type EventHandler = Arc<dyn Fn(Socket, Vec<Value>, Option<Ack>) -> BoxFuture + Send + Sync>;
 type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Send + Sync>;
@@ -36,31 +40,6 @@ impl ListenerId {
     fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Self(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-/// User state kept on a socket: any serializable type, so that adapters
-/// can hand it to other servers.
-trait SocketData: Any + Send + Sync {
-    fn to_value(&self) -> Value;
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-}
-
-impl<T: Serialize + Send + Sync + 'static> SocketData for T {
-    fn to_value(&self) -> Value {
-        socketio_parser::to_value(self).unwrap_or_else(|e| {
-            tracing::debug!(error = %e, "socket data does not serialize");
-            Value::Null
-        })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
     }
 }
 
@@ -91,7 +70,7 @@ pub(crate) struct SocketInner {
     handshake: Handshake,
     handlers: Mutex<Handlers>,
     acks: Mutex<HashMap<u64, AckWaiter>>,
-    data: Mutex<Option<Box<dyn SocketData>>>,
+    data: Mutex<Option<Box<dyn data::SocketData>>>,
     /// The private session id, with connection state recovery on.
     pid: Option<String>,
     /// Whether this socket is a recovered session.
@@ -117,7 +96,7 @@ impl fmt::Debug for Socket {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -192,45 +171,6 @@ impl Socket {
         self.0.ns.adapter().socket_rooms(&self.0.id)
     }
 
-    /// Stores user state on the socket (Node's `socket.data`), replacing
-    /// what was there. It is serializable so that `fetch_sockets` can show
-    /// it to other servers.
-    pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, data: T) {
-        *lock(&self.0.data) = Some(Box::new(data));
-    }
-
-    /// A copy of the user state, if it was set with type `T` (or, for a
-    /// recovered socket, if the state it had decodes as `T`).
-    pub fn data<T: Clone + DeserializeOwned + Send + Sync + Serialize + 'static>(
-        &self,
-    ) -> Option<T> {
-        self.update_data(|data: &mut T| data.clone())
-    }
-
-    /// Changes the user state in place, if it was set with type `T` (or
-    /// decodes as `T`), and returns what `change` returns.
-    pub fn update_data<T, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R>
-    where
-        T: DeserializeOwned + Serialize + Send + Sync + 'static,
-    {
-        let mut data = lock(&self.0.data);
-        let slot = data.as_mut()?;
-        if !slot.as_any().is::<T>() {
-            // A recovered socket's state comes back as a value.
-            let value = slot.as_any().downcast_ref::<Value>()?.clone();
-            *slot = Box::new(from_value::<T>(value).ok()?);
-        }
-        slot.as_any_mut().downcast_mut::<T>().map(change)
-    }
-
-    /// The user state as a socket.io value (`null` when unset), as
-    /// adapters see it.
-    pub fn data_value(&self) -> Value {
-        lock(&self.0.data)
-            .as_ref()
-            .map_or(Value::Null, |d| d.to_value())
-    }
-
     /// Listens to `event`. The handler gets the socket, the arguments as
     /// `T` (a tuple, one element per argument, or a `Vec`), and the ack
     /// when the client asked for one. Several handlers of one event run in
@@ -266,11 +206,7 @@ impl Socket {
         F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let id = ListenerId::next();
-        lock(&self.0.handlers)
-            .any
-            .push((id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
-        id
+        self.add_any(false, Arc::new(move |s, e, a| Box::pin(handler(s, e, a))))
     }
 
     /// As [`Socket::on_any`], but runs before the listeners already added
@@ -280,10 +216,14 @@ impl Socket {
         F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.add_any(true, Arc::new(move |s, e, a| Box::pin(handler(s, e, a))))
+    }
+
+    fn add_any(&self, first: bool, handler: AnyHandler) -> ListenerId {
         let id = ListenerId::next();
-        lock(&self.0.handlers)
-            .any
-            .insert(0, (id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
+        let any = &mut lock(&self.0.handlers).any;
+        let at = if first { 0 } else { any.len() };
+        any.insert(at, (id, handler));
         id
     }
 
@@ -652,76 +592,4 @@ pub(crate) fn check_event(event: &str) -> Result<(), Error> {
         return Err(Error::ReservedEvent(event.to_owned()));
     }
     Ok(())
-}
-
-/// `socket.timeout(d)`: an emit that waits for the client's answer.
-#[derive(Debug)]
-pub struct TimeoutEmitter<'a> {
-    socket: &'a Socket,
-    timeout: Duration,
-}
-
-impl TimeoutEmitter<'_> {
-    /// Sends `event` with `args` and waits at most the timeout for the
-    /// answer, decoded as `T`. Fails with [`Error::Timeout`], or with
-    /// [`Error::Disconnected`] if the socket leaves first.
-    pub async fn emit_with_ack<T: DeserializeOwned>(
-        &self,
-        event: &str,
-        args: impl Serialize,
-    ) -> Result<T, Error> {
-        check_event(event)?;
-        let socket = self.socket;
-        let id = socket.0.ns.next_ack_id();
-        let (tx, rx) = oneshot::channel();
-        socket.register_ack(id, AckWaiter::One(tx));
-        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, Some(id));
-        socket.notify_outgoing(&packet);
-        if let Err(e) = socket.send_packet(&packet) {
-            lock(&socket.0.acks).remove(&id);
-            return Err(e);
-        }
-        let answer = match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => return Err(Error::Disconnected),
-            Err(_) => {
-                lock(&socket.0.acks).remove(&id);
-                return Err(Error::Timeout);
-            }
-        };
-        from_value(Value::Array(answer)).map_err(|e| Error::Serde(e.to_string()))
-    }
-}
-
-/// `socket.volatile()` or `socket.compress(..)`: an emit to this client
-/// with flags.
-#[derive(Debug)]
-pub struct SocketEmitter<'a> {
-    socket: &'a Socket,
-    volatile: bool,
-}
-
-impl SocketEmitter<'_> {
-    /// The packet may be dropped if the client is not ready for it.
-    pub fn volatile(mut self) -> Self {
-        self.volatile = true;
-        self
-    }
-
-    /// Sends `event` with `args`, as [`Socket::emit`]. A volatile packet
-    /// that does not fit the client's buffer is dropped without error.
-    pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
-        check_event(event)?;
-        let socket = self.socket;
-        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, None);
-        socket.notify_outgoing(&packet);
-        if !self.volatile {
-            return socket.send_packet(&packet);
-        }
-        if !socket.connected() {
-            return Err(Error::Disconnected);
-        }
-        socket.client().send_volatile(&packet);
-        Ok(())
-    }
 }

@@ -1,0 +1,85 @@
+//! Emits to one client with options: `socket.timeout(d)`,
+//! `socket.volatile()`, `socket.compress(..)`.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use socketio_parser::{from_value, Packet, Value};
+use tokio::sync::oneshot;
+
+use super::{check_event, lock, AckWaiter, Socket};
+use crate::handler::to_args;
+use crate::Error;
+
+/// `socket.timeout(d)`: an emit that waits for the client's answer.
+#[derive(Debug)]
+pub struct TimeoutEmitter<'a> {
+    pub(super) socket: &'a Socket,
+    pub(super) timeout: Duration,
+}
+
+impl TimeoutEmitter<'_> {
+    /// Sends `event` with `args` and waits at most the timeout for the
+    /// answer, decoded as `T`. Fails with [`Error::Timeout`], or with
+    /// [`Error::Disconnected`] if the socket leaves first.
+    pub async fn emit_with_ack<T: DeserializeOwned>(
+        &self,
+        event: &str,
+        args: impl Serialize,
+    ) -> Result<T, Error> {
+        check_event(event)?;
+        let socket = self.socket;
+        let id = socket.0.ns.next_ack_id();
+        let (tx, rx) = oneshot::channel();
+        socket.register_ack(id, AckWaiter::One(tx));
+        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, Some(id));
+        socket.notify_outgoing(&packet);
+        if let Err(e) = socket.send_packet(&packet) {
+            lock(&socket.0.acks).remove(&id);
+            return Err(e);
+        }
+        let answer = match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => return Err(Error::Disconnected),
+            Err(_) => {
+                lock(&socket.0.acks).remove(&id);
+                return Err(Error::Timeout);
+            }
+        };
+        from_value(Value::Array(answer)).map_err(|e| Error::Serde(e.to_string()))
+    }
+}
+
+/// `socket.volatile()` or `socket.compress(..)`: an emit to this client
+/// with flags.
+#[derive(Debug)]
+pub struct SocketEmitter<'a> {
+    pub(super) socket: &'a Socket,
+    pub(super) volatile: bool,
+}
+
+impl SocketEmitter<'_> {
+    /// The packet may be dropped if the client is not ready for it.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// Sends `event` with `args`, as [`Socket::emit`]. A volatile packet
+    /// that does not fit the client's buffer is dropped without error.
+    pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
+        check_event(event)?;
+        let socket = self.socket;
+        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, None);
+        socket.notify_outgoing(&packet);
+        if !self.volatile {
+            return socket.send_packet(&packet);
+        }
+        if !socket.connected() {
+            return Err(Error::Disconnected);
+        }
+        socket.client().send_volatile(&packet);
+        Ok(())
+    }
+}
