@@ -284,12 +284,11 @@ fn text_format(version: ProtocolVersion) -> PayloadFormat {
 
 /// Everything the session has for polling now.
 fn drain(session: &mut Session) -> Vec<Packet> {
-    std::iter::from_fn(|| {
-        session
-            .poll_transmit(Transport::Polling)
-            .map(Transmit::into_packet)
-    })
-    .collect()
+    session
+        .poll_batch(Transport::Polling)
+        .into_iter()
+        .map(Transmit::into_packet)
+        .collect()
 }
 
 /// A 200 carrying `packets` as one payload: binary or text as the client

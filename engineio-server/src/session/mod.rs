@@ -437,6 +437,31 @@ impl Session {
         None
     }
 
+    /// Everything to send in one polling response. While closing, the
+    /// buffered packets go in one response and the CLOSE packet in the
+    /// next, as Node sends them: clients hand packets to the application a
+    /// tick after reading them, so a CLOSE in the same payload would
+    /// overtake the packets before it.
+    #[must_use]
+    pub fn poll_batch(&mut self, transport: Transport) -> Vec<Transmit> {
+        let mut batch = Vec::new();
+        while let Some(next) = self.poll_transmit_unless_close(transport, !batch.is_empty()) {
+            batch.push(next);
+        }
+        batch
+    }
+
+    fn poll_transmit_unless_close(
+        &mut self,
+        transport: Transport,
+        holding: bool,
+    ) -> Option<Transmit> {
+        if holding && self.outbox.is_empty() && matches!(self.state, State::Closing(_)) {
+            return None;
+        }
+        self.poll_transmit(transport)
+    }
+
     /// The next event for the application, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {

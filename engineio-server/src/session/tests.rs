@@ -269,6 +269,24 @@ fn graceful_close_flushes_then_sends_close() {
 }
 
 #[test]
+fn a_polling_batch_while_closing_leaves_close_for_the_next_response() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("last".into())).unwrap();
+    s.close(CloseReason::ForcedClose);
+    let batch = |s: &mut Session| -> Vec<Packet> {
+        s.poll_batch(Transport::Polling)
+            .into_iter()
+            .map(Transmit::into_packet)
+            .collect()
+    };
+    assert_eq!(batch(&mut s), vec![Packet::text("last")]);
+    assert!(!s.is_closed());
+    assert_eq!(batch(&mut s), vec![Packet::Close]);
+    assert!(s.is_closed());
+    assert!(batch(&mut s).is_empty());
+}
+
+#[test]
 fn client_close_and_vanished_transports_close_the_session() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
     s.handle_packet(Transport::Websocket, Packet::Close, t0);
