@@ -69,13 +69,13 @@ impl SocketEmitter<'_> {
     /// Sends `event` with `args`, as [`Socket::emit`]. A volatile packet
     /// that does not fit the client's buffer is dropped without error.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
-        check_event(event)?;
         let socket = self.socket;
+        if !self.volatile {
+            return socket.emit(event, args);
+        }
+        check_event(event)?;
         let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, None);
         socket.notify_outgoing(&packet);
-        if !self.volatile {
-            return socket.send_packet(&packet);
-        }
         if !socket.connected() {
             return Err(Error::Disconnected);
         }
