@@ -71,6 +71,21 @@ impl<T: DeserializeOwned> AckStream<T> {
         }
     }
 
+    /// Waits until `deadline` for the adapter to announce its counts
+    /// (`announced`), then streams the answers from `rx` until the same
+    /// deadline.
+    pub(crate) async fn after(
+        announced: impl Future<Output = Result<(), socketio_adapter::Error>>,
+        rx: AckReceiver,
+        deadline: Instant,
+    ) -> Result<Self, Error> {
+        match tokio::time::timeout_at(deadline, announced).await {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout),
+        }
+        Ok(Self::new(rx, deadline))
+    }
+
     /// How many answers are expected: every server's count is in when the
     /// stream is made.
     pub fn expected(&self) -> usize {

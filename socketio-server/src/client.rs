@@ -38,19 +38,24 @@ impl ClientShared {
         self.protocol
     }
 
+    /// The messages that carry `packet` to this client.
+    fn encode(&self, packet: &Packet) -> Vec<OutgoingMessage> {
+        self.parser
+            .encode(packet)
+            .messages()
+            .map(OutgoingMessage::new)
+            .collect()
+    }
+
     /// Encodes `packet` and queues it: the head and its attachments together.
     pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), Error> {
-        let encoded = self.parser.encode(packet);
-        let messages: Vec<OutgoingMessage> = encoded.messages().map(OutgoingMessage::new).collect();
-        self.engine.send_all(&messages)?;
+        self.engine.send_all(&self.encode(packet))?;
         Ok(())
     }
 
     /// Encodes `packet` and queues it unless the buffer is full.
     pub(crate) fn send_volatile(&self, packet: &Packet) -> bool {
-        let encoded = self.parser.encode(packet);
-        let messages: Vec<OutgoingMessage> = encoded.messages().map(OutgoingMessage::new).collect();
-        self.engine.send_volatile(&messages)
+        self.engine.send_volatile(&self.encode(packet))
     }
 
     /// Queues an encoded packet; a volatile one is dropped if the buffer is

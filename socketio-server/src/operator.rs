@@ -113,17 +113,11 @@ impl BroadcastOperator {
         let id = self.ns.next_ack_id();
         let packet = Packet::event(self.ns.name_str(), event, to_args(&args)?, Some(id));
         let (tx, rx) = ack_channel();
-        let adapter = self.ns.adapter();
-        match tokio::time::timeout_at(
-            deadline,
-            adapter.broadcast_with_ack(packet, self.opts.clone(), tx),
-        )
-        .await
-        {
-            Ok(result) => result?,
-            Err(_) => return Err(Error::Timeout),
-        }
-        Ok(AckStream::new(rx, deadline))
+        let announced = self
+            .ns
+            .adapter()
+            .broadcast_with_ack(packet, self.opts.clone(), tx);
+        AckStream::after(announced, rx, deadline).await
     }
 
     /// The selected sockets, on every server the adapter reaches (Node's

@@ -97,11 +97,7 @@ impl ServerSideEmitter {
             self.ns
                 .local_server_side_emit(message.clone(), Some(tx.clone()));
         }
-        let sent = self.ns.adapter().server_side_emit(message, Some(tx));
-        match tokio::time::timeout_at(deadline, sent).await {
-            Ok(result) => result?,
-            Err(_) => return Err(Error::Timeout),
-        }
-        Ok(AckStream::new(rx, deadline))
+        let announced = self.ns.adapter().server_side_emit(message, Some(tx));
+        AckStream::after(announced, rx, deadline).await
     }
 }
