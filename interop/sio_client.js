@@ -3,18 +3,12 @@
 //   node sio_client.js <v4|v3|v2> <transports, comma-separated> <url> <namespace> <json|msgpack>
 "use strict";
 const [lib, transportList, url, nsp, parserName] = process.argv.slice(2);
-const io = {
-  v4: () => require("socket.io-client").io,
-  v3: () => require("socket.io-client-v3").io,
-  v2: () => require("socket.io-client-v2"),
-}[lib]();
+const clients = require("./clients");
+const io = clients.io(lib);
 const transports = transportList.split(",");
-const parser = parserName === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {};
+const parser = clients.parser(parserName);
 const seen = { a: [], b: [], invalid: null };
-const finish = (code) => {
-  process.stdout.write(JSON.stringify(seen));
-  process.exit(code);
-};
+const finish = (code) => clients.finish(seen, code);
 setTimeout(() => finish(1), 10000);
 
 const plain = (x) =>

@@ -6,20 +6,18 @@
 //   node sio_features.js <v4|v3|v2> <transports, comma-separated> <url> <json|msgpack>
 "use strict";
 const [lib, transportList, url, parserName] = process.argv.slice(2);
-const io = {
-  v4: () => require("socket.io-client").io,
-  v3: () => require("socket.io-client-v3").io,
-  v2: () => require("socket.io-client-v2"),
-}[lib]();
+const clients = require("./clients");
+const io = clients.io(lib);
 const transports = transportList.split(",");
-const opts = { transports, reconnectionDelay: 50, reconnectionDelayMax: 100 };
-if (parserName === "msgpack") opts.parser = require("socket.io-msgpack-parser");
+const opts = {
+  transports,
+  reconnectionDelay: 50,
+  reconnectionDelayMax: 100,
+  ...clients.parser(parserName),
+};
 
 const seen = { main: [], custom: [], guarded: null, multiplexed: null };
-const finish = (code) => {
-  process.stdout.write(JSON.stringify(seen));
-  process.exit(code);
-};
+const finish = (code) => clients.finish(seen, code);
 setTimeout(() => finish(1), 15000);
 
 const plain = (x) =>
