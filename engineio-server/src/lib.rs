@@ -71,6 +71,6 @@ pub use handler::{Connection, Handler};
 pub use message::{Frame, OutgoingMessage};
 pub use response::ResponseBody;
 pub use server::{RemoteAddr, Server};
-pub use session::{Event, Session, SessionConfig, Timer, Transmit};
+pub use session::{Event, Session, SessionConfig, Timer, Transmit, UPGRADE_CHECK};
 pub use sid::Sid;
 pub use socket::{RequestInfo, Socket};

@@ -65,6 +65,9 @@ pub(crate) struct Core {
     sid: Sid,
     version: ProtocolVersion,
     request: RequestInfo,
+    /// Whether polling responses may carry binary (v3: the handshake had no
+    /// `b64`); decided once for the session's life, as Node decides it.
+    supports_binary: bool,
     state: Mutex<State>,
     /// Wakes a pending polling GET.
     pub(crate) poll_wake: Notify,
@@ -80,13 +83,14 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(session: Session, request: RequestInfo) -> Self {
+    pub(crate) fn new(session: Session, request: RequestInfo, supports_binary: bool) -> Self {
         let span = tracing::debug_span!("engineio_session", sid = %session.sid());
         Self {
             span,
             sid: session.sid().clone(),
             version: session.version(),
             request,
+            supports_binary,
             state: Mutex::new(State {
                 session,
                 dispatching: false,
@@ -108,6 +112,10 @@ impl Core {
 
     pub(crate) fn version(&self) -> ProtocolVersion {
         self.version
+    }
+
+    pub(crate) fn supports_binary(&self) -> bool {
+        self.supports_binary
     }
 
     /// The lock; a panic elsewhere does not make the session unusable.
@@ -329,6 +337,22 @@ impl<C: Connection> Entry<C> {
                 }
             }
         }
+    }
+
+    /// Runs the timers that are due at `now` before a request acts on the
+    /// session, so that the request sees the session as the clock says it
+    /// is, however late the driver task wakes (a GET sent after the ping
+    /// timeout finds the session closed).
+    pub(crate) fn catch_up(&self, now: Instant) {
+        {
+            let mut state = self.core.lock();
+            if state.session.poll_timeout().is_none_or(|at| at > now) {
+                return;
+            }
+            state.session.handle_timeout(now);
+        }
+        self.dispatch();
+        self.core.wake_all();
     }
 
     /// Runs the session's timers and delivers events that arise outside a

@@ -145,6 +145,29 @@ async fn a_close_packet_from_the_client_is_a_transport_close() {
 }
 
 #[tokio::test]
+async fn a_client_close_releases_the_pending_get_with_a_noop() {
+    for (eio, noop) in [(4, "6"), (3, "1:6")] {
+        let mut t = start(Config::default().allow_eio3(true)).await;
+        let (sid, _) = handshake(t.addr, eio).await;
+        t.next_connect().await;
+        let path = format!("/engine.io/?EIO={eio}&transport=polling&sid={sid}");
+        let addr = t.addr;
+        let get_path = path.clone();
+        let pending = tokio::spawn(async move { get(addr, &get_path).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        post(t.addr, &path, if eio == 4 { "1" } else { "1:1" }).await;
+        let answer = pending.await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.text(), noop, "EIO={eio}");
+        assert_eq!(t.next_close().await, CloseReason::TransportClose);
+        // At once, not only once the session is swept away.
+        let answer = get(t.addr, &path).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer.json()["code"], 1, "the sid is gone");
+    }
+}
+
+#[tokio::test]
 async fn refused_requests_get_the_spec_error_and_status() {
     let config = Config::default().allow_request(|head| {
         if head.headers.contains_key("x-banned") {
@@ -256,10 +279,31 @@ async fn eio3_clients_are_served_when_allowed() {
     let answer = get(t.addr, &path).await;
     assert_eq!(answer.headers["content-type"], "application/octet-stream");
     assert_eq!(&answer.body[..], &[1, 4, 255, 4, 1, 2, 3]);
-    // ... and as base64 to one that asked for b64.
+    // The handshake decided it for the session's life: a later `b64` on
+    // one request changes nothing, as in Node.
     post(t.addr, &path, "6:b4AQID").await;
     let answer = get(t.addr, &format!("{path}&b64=1")).await;
-    assert_eq!(answer.text(), "6:b4AQID");
+    assert_eq!(&answer.body[..], &[1, 4, 255, 4, 1, 2, 3]);
+}
+
+#[tokio::test]
+async fn an_eio3_session_opened_with_b64_gets_base64_for_its_whole_life() {
+    let mut t = start(Config::default().allow_eio3(true)).await;
+    let answer = get(t.addr, "/engine.io/?EIO=3&transport=polling&b64=1").await;
+    let text = answer.text().to_owned();
+    let open: serde_json::Value = serde_json::from_str(&text[text.find('{').unwrap()..]).unwrap();
+    let sid = open["sid"].as_str().unwrap().to_owned();
+    t.next_connect().await;
+    // Later requests leave `b64` out, as the protocol test suite's do.
+    let path = format!("/engine.io/?EIO=3&transport=polling&sid={sid}");
+    post(t.addr, &path, "6:4hello10:b4AQIDBA==").await;
+    assert_eq!(t.next_message().await, Message::Text("hello".into()));
+    assert_eq!(
+        t.next_message().await,
+        Message::Binary(vec![1, 2, 3, 4].into())
+    );
+    let answer = get(t.addr, &path).await;
+    assert_eq!(answer.text(), "6:4hello10:b4AQIDBA==");
 }
 
 #[tokio::test]

@@ -132,31 +132,63 @@ async fn upgrade_that_never_completes_times_out() {
 }
 
 #[tokio::test]
-async fn a_second_upgrade_and_upgrades_when_disabled_are_refused() {
-    let t = start(Config::default().allow_upgrades(false)).await;
+async fn a_websocket_for_a_session_that_cannot_upgrade_is_opened_then_closed() {
+    // Upgrades disabled: not offered, and a WebSocket that tries anyway is
+    // closed at once while polling goes on.
+    let mut t = start(Config::default().allow_upgrades(false)).await;
     let (sid, open) = handshake(t.addr, 4).await;
     assert_eq!(open["upgrades"], serde_json::json!([]));
-    let stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
-    let url = format!(
-        "ws://{}/engine.io/?EIO=4&transport=websocket&sid={sid}",
-        t.addr
-    );
-    let refused = tokio_tungstenite::client_async(url, stream).await;
-    assert!(refused.is_err(), "the upgrade request gets a 400");
-
-    let t = start(Config::default()).await;
-    let (sid, _) = handshake(t.addr, 4).await;
-    let _first = ws(
+    t.next_connect().await;
+    let mut refused = ws(
         t.addr,
         &format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"),
     )
     .await;
-    let stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
-    let url = format!(
-        "ws://{}/engine.io/?EIO=4&transport=websocket&sid={sid}",
-        t.addr
+    assert_eq!(ws_next(&mut refused).await, None, "closed at once");
+    post(t.addr, &polling(&sid), "4still polling").await;
+    assert_eq!(
+        t.next_message().await,
+        Message::Text("still polling".into())
     );
-    assert!(tokio_tungstenite::client_async(url, stream).await.is_err());
+
+    // A second WebSocket while the first is upgrading, and a third once
+    // the session has upgraded: each is closed, and the session carries on
+    // over its own WebSocket (Node does the same).
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let mut first = probed(t.addr, &sid).await;
+    let path = format!("/engine.io/?EIO=4&transport=websocket&sid={sid}");
+    let mut second = ws(t.addr, &path).await;
+    assert_eq!(ws_next(&mut second).await, None);
+    ws_send(&mut first, "5").await;
+    let mut third = ws(t.addr, &path).await;
+    assert_eq!(ws_next(&mut third).await, None);
+    ws_send(&mut first, "4hello").await;
+    assert_eq!(t.next_message().await, Message::Text("hello".into()));
+    assert_eq!(ws_text(&mut first).await, "4hello");
+}
+
+#[tokio::test]
+async fn a_get_sent_after_upgrade_is_refused_even_when_read_before_it() {
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    let mut ws = probed(t.addr, &sid).await;
+    // The GET is read before the WebSocket's UPGRADE (sent just after it
+    // here, to make that order certain): it waits for the upgrade to
+    // settle, then is refused as if it had come after.
+    let addr = t.addr;
+    let path = polling(&sid);
+    let late_get = tokio::spawn(async move { get(addr, &path).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ws_send(&mut ws, "5").await;
+    let answer = late_get.await.unwrap();
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["code"], 3);
+    ws_send(&mut ws, "4hello").await;
+    assert_eq!(t.next_message().await, Message::Text("hello".into()));
+    assert_eq!(ws_text(&mut ws).await, "4hello");
 }
 
 #[tokio::test]

@@ -242,7 +242,13 @@ impl<H: Handler> Server<H> {
             let Some(entry) = entry else {
                 return Err((ErrorCode::UnknownSid, None, "unknown sid"));
             };
+            entry.catch_up(Instant::now());
             let state = entry.core.lock();
+            if state.session.is_closed() {
+                // Closed, and gone from the table in a moment: Node has
+                // forgotten it already.
+                return Err((ErrorCode::UnknownSid, None, "session closed"));
+            }
             if state.session.version() != query.version {
                 return Err((
                     ErrorCode::BadRequest,
@@ -250,11 +256,9 @@ impl<H: Handler> Server<H> {
                     "EIO differs from the session's",
                 ));
             }
-            if is_upgrade {
-                if state.session.transport() != Transport::Polling || state.session.is_upgrading() {
-                    return Err((ErrorCode::BadRequest, None, "session cannot upgrade"));
-                }
-            } else if state.session.transport() != query.transport {
+            // A WebSocket for a session that cannot upgrade (it has, or is
+            // upgrading) is accepted and then closed at once, as Node does.
+            if !is_upgrade && state.session.transport() != query.transport {
                 return Err((
                     ErrorCode::BadRequest,
                     None,
@@ -317,7 +321,7 @@ impl<H: Handler> Server<H> {
             remote_addr: head.extensions.get::<RemoteAddr>().map(|a| a.0),
             time: std::time::SystemTime::now(),
         };
-        let core = Arc::new(Core::new(session, request));
+        let core = Arc::new(Core::new(session, request, !query.b64));
         tracing::debug!(%sid, version = ?query.version, transport = transport.as_str(), "handshake");
         let conn = self.inner.handler.on_connect(Socket::new(core.clone()));
         let entry = Arc::new(Entry::new(core, conn));
@@ -365,6 +369,12 @@ impl<H: Handler> Server<H> {
                 };
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(server.clone().serve_connection(stream, peer));
+                // Let the new connection read its first request before the
+                // next is accepted: requests sent together on several
+                // connections are then handled in the order they came, as
+                // Node's single thread handles them (tokio would otherwise
+                // run the latest spawned task first).
+                tokio::task::yield_now().await;
             }
             tracing::debug!(%local, "stopped listening");
         });

@@ -34,11 +34,12 @@ pub(super) fn handshake<H: Handler>(
         return response::status(config, &head, StatusCode::INTERNAL_SERVER_ERROR);
     };
     let packets = drain(&mut entry.core.lock().session);
+    let binary = entry.core.supports_binary();
     let cookie = config
         .cookie
         .as_ref()
         .and_then(|c| HeaderValue::from_str(&c.header_value(entry.core.sid().as_str())).ok());
-    payload_response(server, &head, &query, &packets, |headers| {
+    payload_response(server, &head, &query, binary, &packets, |headers| {
         if let Some(cookie) = cookie {
             headers.append(header::SET_COOKIE, cookie);
         }
@@ -58,7 +59,7 @@ pub(super) async fn get<H: Handler>(
     entry: Arc<Entry<H::Connection>>,
 ) -> Response<ResponseBody> {
     let core = &entry.core;
-    {
+    let settling = {
         let mut state = core.lock();
         if state.get_pending {
             // Node: "overlap from client". The session is broken.
@@ -66,8 +67,11 @@ pub(super) async fn get<H: Handler>(
             return overlap(server, &head, &entry, "overlapping GET");
         }
         state.get_pending = true;
-        state.session.handle_poll_request();
-    }
+        let settling = state.session.handle_poll_request(Instant::now());
+        // The session may have a new, earlier deadline.
+        core.wake_after_input(&state);
+        settling
+    };
     let mut pending = PendingGet {
         entry: &entry,
         answered: false,
@@ -77,16 +81,18 @@ pub(super) async fn get<H: Handler>(
             let mut state = core.lock();
             let packets = drain(&mut state.session);
             if !packets.is_empty() {
-                break packets;
+                break Some(packets);
             }
             if state.session.is_closed() {
-                // Closed without a CLOSE packet queued (a timeout, an error):
-                // tell the client.
-                break vec![Packet::Close];
+                // Closed with nothing queued: a NOOP if the client closed
+                // it, a CLOSE otherwise (a timeout, an error).
+                break Some(vec![state.session.final_poll_packet()]);
             }
             if state.session.transport() != Transport::Polling && !state.session.is_upgrading() {
-                // Upgraded meanwhile: release the request.
-                break vec![Packet::Noop];
+                // Upgraded meanwhile. A GET that came in once the probe was
+                // answered counts as sent after the upgrade, and is refused
+                // as it would have been had it arrived a moment later.
+                break (!settling).then(|| vec![Packet::Noop]);
             }
         }
         core.poll_wake.notified().await;
@@ -96,7 +102,19 @@ pub(super) async fn get<H: Handler>(
     if core.lock().session.is_closed() {
         core.driver_wake.notify_one();
     }
-    payload_response(server, &head, &query, &packets, |_| {})
+    match packets {
+        Some(packets) => {
+            let binary = core.supports_binary();
+            payload_response(server, &head, &query, binary, &packets, |_| {})
+        }
+        None => response::refuse(
+            server.config(),
+            &head,
+            ErrorCode::BadRequest,
+            None,
+            "transport differs from the session's",
+        ),
+    }
 }
 
 /// Marks the GET as no longer pending; if it ends without an answer, the
@@ -176,6 +194,11 @@ where
             );
         }
     };
+    // Requests that were read at the same moment as this one are handled
+    // first, in the order they came, as Node's single thread handles them:
+    // tokio runs the task woken last first, so without this a POST that
+    // closes the session could overtake the GET sent just before it.
+    tokio::task::yield_now().await;
     {
         let now = Instant::now();
         let mut state = core.lock();
@@ -292,11 +315,13 @@ fn drain(session: &mut Session) -> Vec<Packet> {
 }
 
 /// A 200 carrying `packets` as one payload: binary or text as the client
-/// supports, or a JSONP script; compressed when large and accepted.
+/// said at its handshake (`b64`), or a JSONP script; compressed when large
+/// and accepted.
 fn payload_response<H: Handler>(
     server: &Server<H>,
     head: &RequestHead,
     query: &Query,
+    supports_binary: bool,
     packets: &[Packet],
     initial: impl FnOnce(&mut http::HeaderMap),
 ) -> Response<ResponseBody> {
@@ -310,7 +335,7 @@ fn payload_response<H: Handler>(
             (Bytes::from(jsonp::wrap(index, &text)), jsonp::CONTENT_TYPE)
         }
         None => {
-            let format = PayloadFormat::for_response(query.version, !query.b64, packets);
+            let format = PayloadFormat::for_response(query.version, supports_binary, packets);
             encode_payload(packets, format, &mut out);
             (out.freeze(), format.content_type())
         }

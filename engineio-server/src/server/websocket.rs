@@ -70,13 +70,17 @@ pub(super) fn upgrade<H: Handler>(
         }
     };
     let Some(generation) = generation else {
-        return response::refuse(
-            server.config(),
-            &head,
-            ErrorCode::BadRequest,
-            None,
-            "session cannot upgrade",
-        );
+        // It has upgraded, is upgrading, or closed meanwhile: Node completes
+        // the handshake and closes this WebSocket at once, and the session
+        // carries on over its own transport.
+        tracing::debug!(sid = %entry.core.sid(), "session cannot upgrade: websocket closed");
+        let server = server.clone();
+        tokio::spawn(async move {
+            if let Some(mut ws) = connect(&server, on_upgrade).await {
+                let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
+            }
+        });
+        return response;
     };
     tracing::debug!(sid = %entry.core.sid(), "upgrade started");
     entry.core.driver_wake.notify_one();

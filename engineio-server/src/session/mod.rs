@@ -24,6 +24,11 @@ use engineio_protocol::{Message, OpenPacket, Packet, ProtocolVersion, Str, Trans
 
 use crate::message::Frame;
 use crate::{CloseReason, Error, OutgoingMessage, Sid};
+
+/// How long a polling GET that arrives during an upgrade, once the
+/// WebSocket is probed, waits for the upgrade to settle before it is
+/// released with a NOOP (Node checks every 100 ms).
+pub const UPGRADE_CHECK: Duration = Duration::from_millis(100);
 pub use timer::Timer;
 use timer::TimerTable;
 
@@ -219,6 +224,19 @@ impl Session {
         matches!(self.state, State::Closed(_))
     }
 
+    /// What a polling GET still waiting once the session has closed is
+    /// answered with: a NOOP when the client closed the session itself
+    /// (with a CLOSE packet over polling), a CLOSE otherwise, as Node's
+    /// polling transport answers it.
+    pub fn final_poll_packet(&self) -> Packet {
+        match self.state {
+            State::Closed(CloseReason::TransportClose) if self.transport == Transport::Polling => {
+                Packet::Noop
+            }
+            _ => Packet::Close,
+        }
+    }
+
     /// Bytes of message data waiting to be sent.
     pub fn buffered_bytes(&self) -> usize {
         self.buffered_bytes
@@ -287,14 +305,27 @@ impl Session {
         }
     }
 
-    /// A polling GET started waiting for packets. During an upgrade it is
-    /// released with a NOOP, every time: a client that polls again before
-    /// `3probe` reaches it must not wait for a heartbeat (Node sends NOOPs
-    /// to waiting GETs throughout the upgrade).
-    pub fn handle_poll_request(&mut self) {
-        if let Upgrade::Probed { noop_due, .. } = &mut self.upgrade {
-            *noop_due = true;
+    /// A polling GET started waiting for packets at `now`.
+    ///
+    /// Once the WebSocket has been probed, the client may send UPGRADE on
+    /// it at any moment, and a GET it sent after that must be refused, as
+    /// Node refuses it. The GET and the WebSocket frame travel on different
+    /// connections, so the GET may be read first: it waits for the upgrade
+    /// to settle, and is released with a NOOP after [`UPGRADE_CHECK`] if
+    /// the upgrade is still going on by then (Node sends a NOOP to a waiting
+    /// GET every 100 ms during an upgrade). Returns whether this GET waits
+    /// so; the driver refuses it if the upgrade completes meanwhile.
+    pub fn handle_poll_request(&mut self, now: Instant) -> bool {
+        let Upgrade::Probed { noop_due, .. } = &mut self.upgrade else {
+            return false;
+        };
+        // A NOOP still due was meant for the GET pending at the probe.
+        *noop_due = false;
+        if !self.timers.is_set(Timer::UpgradeCheck) {
+            self.timers
+                .set_after(Timer::UpgradeCheck, now, UPGRADE_CHECK);
         }
+        true
     }
 
     /// A WebSocket connection arrived for this session: start the upgrade.
@@ -366,6 +397,7 @@ impl Session {
             (Upgrade::Probed { .. }, Packet::Upgrade) => {
                 self.upgrade = Upgrade::None;
                 self.timers.stop(Timer::UpgradeTimeout);
+                self.timers.stop(Timer::UpgradeCheck);
                 self.transport = Transport::Websocket;
                 self.events.push_back(Event::Upgraded);
             }
@@ -376,6 +408,7 @@ impl Session {
     fn abort_upgrade(&mut self) {
         self.upgrade = Upgrade::None;
         self.timers.stop(Timer::UpgradeTimeout);
+        self.timers.stop(Timer::UpgradeCheck);
     }
 
     /// A transport's connection went away (a WebSocket closed, an HTTP
@@ -400,6 +433,11 @@ impl Session {
                 }
                 Timer::PongDeadline => self.terminate(CloseReason::PingTimeout),
                 Timer::UpgradeTimeout => self.abort_upgrade(),
+                Timer::UpgradeCheck => {
+                    if let Upgrade::Probed { noop_due, .. } = &mut self.upgrade {
+                        *noop_due = true;
+                    }
+                }
             }
         }
     }

@@ -310,19 +310,55 @@ fn client_close_and_vanished_transports_close_the_session() {
 }
 
 #[test]
-fn every_get_during_an_upgrade_is_released_with_a_noop() {
+fn a_get_pending_at_the_probe_is_released_at_once() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    assert!(
+        !s.handle_poll_request(t0),
+        "outside an upgrade a GET just waits"
+    );
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
+    assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Noop]);
+    assert_eq!(drain(&mut s, Transport::Polling), vec![]);
+}
+
+#[test]
+fn a_get_after_the_probe_waits_for_the_upgrade_to_settle() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
     s.handle_upgrade_request(t0).unwrap();
     s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
-    s.handle_poll_request();
+    // No GET was pending at the probe; the next one waits, bounded.
+    assert!(s.handle_poll_request(t0 + ms(10)));
+    assert_eq!(drain(&mut s, Transport::Polling), vec![]);
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(10) + UPGRADE_CHECK));
+    // Still upgrading after the check: the GET gets its NOOP.
+    s.handle_timeout(t0 + ms(10) + UPGRADE_CHECK);
     assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Noop]);
     // The client polled again before `3probe` reached it.
-    s.handle_poll_request();
+    let t1 = t0 + ms(120);
+    assert!(s.handle_poll_request(t1));
+    s.handle_timeout(t1 + UPGRADE_CHECK);
     assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Noop]);
-    // Outside an upgrade, a GET just waits.
-    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
-    s.handle_poll_request();
+    // A GET waiting when UPGRADE comes gets nothing more from polling, and
+    // the check no longer fires.
+    assert!(s.handle_poll_request(t1 + ms(150)));
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t1 + ms(160));
+    assert_eq!(s.transport(), Transport::Websocket);
+    s.handle_timeout(t1 + ms(150) + UPGRADE_CHECK);
     assert_eq!(drain(&mut s, Transport::Polling), vec![]);
+}
+
+#[test]
+fn a_waiting_get_hears_noop_when_the_client_closed_and_close_otherwise() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_packet(Transport::Polling, Packet::Close, t0);
+    assert!(s.is_closed());
+    assert_eq!(s.final_poll_packet(), Packet::Noop);
+
+    let (mut s, t0) = session(ProtocolVersion::V3, Transport::Polling);
+    s.handle_timeout(t0 + ms(500));
+    assert_eq!(s.close_reason(), Some(CloseReason::PingTimeout));
+    assert_eq!(s.final_poll_packet(), Packet::Close);
 }
 
 #[test]

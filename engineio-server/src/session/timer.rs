@@ -12,10 +12,19 @@ pub enum Timer {
     PongDeadline,
     /// An upgrade in progress must complete before this.
     UpgradeTimeout,
+    /// During an upgrade, once probed: a polling GET that came in is
+    /// released with a NOOP at this time, unless the upgrade settled first
+    /// (Node's 100 ms upgrade check).
+    UpgradeCheck,
 }
 
 impl Timer {
-    const ALL: [Self; 3] = [Self::PingInterval, Self::PongDeadline, Self::UpgradeTimeout];
+    const ALL: [Self; 4] = [
+        Self::PingInterval,
+        Self::PongDeadline,
+        Self::UpgradeTimeout,
+        Self::UpgradeCheck,
+    ];
 
     fn index(self) -> usize {
         self as usize
@@ -25,7 +34,7 @@ impl Timer {
 /// When each [`Timer`] fires, if it is armed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 3],
+    deadlines: [Option<Instant>; Timer::ALL.len()],
 }
 
 impl TimerTable {
@@ -35,12 +44,17 @@ impl TimerTable {
         self.deadlines[timer.index()] = now.checked_add(after);
     }
 
+    /// Whether `timer` is armed.
+    pub(crate) fn is_set(&self, timer: Timer) -> bool {
+        self.deadlines[timer.index()].is_some()
+    }
+
     pub(crate) fn stop(&mut self, timer: Timer) {
         self.deadlines[timer.index()] = None;
     }
 
     pub(crate) fn stop_all(&mut self) {
-        self.deadlines = [None; 3];
+        self.deadlines = [None; Timer::ALL.len()];
     }
 
     /// The earliest deadline.
