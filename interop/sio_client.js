@@ -64,9 +64,10 @@ const check = (...args) => {
       seen.invalid = e.message;
       finish(0);
     });
-    // socket.io-client 2.x reports a refused namespace as "error".
+    // socket.io-client 2.x reports a refused namespace as "error", with the
+    // object Node 4.8 sends it.
     invalid.on("error", (e) => {
-      seen.invalid = String(e);
+      seen.invalid = e.message;
       finish(0);
     });
   }

@@ -16,7 +16,7 @@ const opts = {
   ...clients.parser(parserName),
 };
 
-const seen = { main: [], custom: [], guarded: null, multiplexed: null };
+const seen = { main: [], custom: [], guarded: null, multiplexed: null, pinged: {}, unknown: null };
 const finish = (code) => clients.finish(seen, code);
 setTimeout(() => finish(1), 15000);
 
@@ -60,6 +60,23 @@ const connected = (s) => (s.connected ? Promise.resolve() : next(s, "connect"));
   // Over the same connection, "/custom" hears only its own.
   custom.emit("message", "via custom");
   await next(custom, "message-back");
+
+  // The id the client knows its socket by is the server's: a message to
+  // that id's room reaches it (socket.io 2.x computes the id itself).
+  for (const [name, s] of [["main", main], ["custom", custom]]) {
+    const pinged = next(s, "pinged");
+    s.emit("ping-me", s.id);
+    seen.pinged[name] = await pinged;
+  }
+
+  // An unknown namespace is refused with "Invalid namespace".
+  const unknown = io(url + "/nope", { ...opts });
+  seen.unknown = await new Promise((resolve) => {
+    unknown.on("connect_error", (e) => resolve({ message: e.message }));
+    // socket.io-client 2.x hears the refusal as "error".
+    unknown.on("error", (data) => resolve({ error: data }));
+  });
+  unknown.close();
 
   // A middleware refuses, with data.
   const guarded = io(url + "/guarded", { ...opts });

@@ -58,6 +58,13 @@ fn server(parser: &str, reasons: &Reasons) -> Server {
                     },
                 );
                 socket.on(
+                    "ping-me",
+                    |s: Socket, args: Vec<Value>, _: Option<Ack>| async move {
+                        let id = args.first().and_then(Value::as_str).unwrap_or_default();
+                        let _ = s.namespace().to(id).emit("pinged", (id,));
+                    },
+                );
+                socket.on(
                     "kill-transport",
                     |s: Socket, _: Vec<Value>, _: Option<Ack>| async move {
                         s.conn().close();
@@ -122,6 +129,16 @@ async fn scenario(lib: &str, transports: &str, parser: &str) {
         _ => json!({"message": "not authorized", "data": {"reason": "bad token"}}),
     };
     assert_eq!(seen["guarded"], refusal, "{name}");
+    // Each socket's id, as its client knows it, names its own room here.
+    for nsp in ["main", "custom"] {
+        assert!(seen["pinged"][nsp].is_string(), "{name}: {nsp} {seen}");
+    }
+    let unknown = match lib {
+        // socket.io 2.x hears the object Node 4.8 sends it.
+        "v2" => json!({"error": {"message": "Invalid namespace"}}),
+        _ => json!({"message": "Invalid namespace"}),
+    };
+    assert_eq!(seen["unknown"], unknown, "{name}");
 
     // The server saw the same story.
     tokio::time::sleep(Duration::from_millis(100)).await;

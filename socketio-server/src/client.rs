@@ -108,8 +108,19 @@ impl ClientShared {
         }
         let Some(ns) = self.server.namespace(nsp, &auth) else {
             lock(&self.connecting).remove(nsp);
-            tracing::debug!(nsp, "invalid namespace");
-            self.refuse(nsp, Error::refused("Invalid namespace"));
+            let _span = tracing::debug_span!("socketio.refuse", nsp, message = "Invalid namespace")
+                .entered();
+            tracing::debug!("invalid namespace");
+            // An object with a message in both protocols, as Node 4.8 sends
+            // it (a 2.x client hears it as an `error` event).
+            let data = Value::Object(vec![(
+                "message".into(),
+                Value::String("Invalid namespace".into()),
+            )]);
+            let _ = self.send_packet(&Packet::ConnectError {
+                nsp: nsp.to_owned().into(),
+                data,
+            });
             return;
         };
         let client = self.clone();
@@ -137,6 +148,16 @@ impl ClientShared {
         };
         let (id, pid) = match &restored {
             Some(r) => (r.session.sid.clone(), Some(r.session.pid.clone())),
+            // A socket.io 2.x client computes its socket's id itself from
+            // the engine.io id, and Node 4.8 gives it that id.
+            None if self.protocol == ProtocolVersion::V4 => {
+                let sid = self.engine.sid().as_str();
+                let id = match ns.name() {
+                    "/" => SocketId::from(sid),
+                    name => SocketId::from(format!("{name}#{sid}").as_str()),
+                };
+                (id, None)
+            }
             None => {
                 let id = match engineio_server::Sid::generate() {
                     Ok(sid) => SocketId::from(sid.as_str()),
@@ -272,28 +293,43 @@ impl ClientShared {
         lock(&self.sockets).get(nsp).cloned()
     }
 
+    /// A decoded packet, for the socket of its namespace. As in Node, a
+    /// packet other than CONNECT for a namespace the client has not joined
+    /// (its middlewares still running included), a CONNECT for one it has
+    /// joined, and a CONNECT_ERROR (only servers send those) put the client
+    /// in an invalid state: the whole connection closes.
     fn handle_packet(self: &Arc<Self>, packet: Packet) {
-        match packet {
-            Packet::Connect { nsp, data } => self.connect(&nsp, data.unwrap_or(Value::Null)),
-            Packet::Disconnect { nsp } => {
-                if let Some(socket) = self.socket(&nsp) {
-                    socket.close(DisconnectReason::ClientNamespaceDisconnect);
-                }
+        let socket = self.socket(packet.nsp());
+        match (packet, socket) {
+            (Packet::Connect { nsp, data }, None) => {
+                self.connect(&nsp, data.unwrap_or(Value::Null));
             }
-            Packet::Event { nsp, id, data } | Packet::BinaryEvent { nsp, id, data } => {
-                match self.socket(&nsp) {
-                    Some(socket) => socket.handle_event(data, id),
-                    None => tracing::debug!(%nsp, "event for a namespace not joined"),
-                }
+            (Packet::Disconnect { .. }, Some(socket)) => {
+                socket.close(DisconnectReason::ClientNamespaceDisconnect);
             }
-            Packet::Ack { nsp, id, data } | Packet::BinaryAck { nsp, id, data } => {
-                if let Some(socket) = self.socket(&nsp) {
-                    socket.handle_ack(id, data);
-                }
+            (
+                Packet::Event { id, data, .. } | Packet::BinaryEvent { id, data, .. },
+                Some(socket),
+            ) => socket.handle_event(data, id),
+            (Packet::Ack { id, data, .. } | Packet::BinaryAck { id, data, .. }, Some(socket)) => {
+                socket.handle_ack(id, data);
             }
-            // Only servers send CONNECT_ERROR.
-            Packet::ConnectError { .. } => {}
+            (packet, _) => {
+                tracing::debug!(nsp = %packet.nsp(), kind = packet.type_name(), "packet in an invalid state: closing");
+                self.close_all(DisconnectReason::ForcedServerClose);
+            }
         }
+    }
+
+    /// The client sent something that does not decode (Node's `onerror`):
+    /// each socket's error handlers hear it, then the connection closes and
+    /// the sockets leave with `forced close`.
+    fn invalid_packet(&self, error: socketio_parser::Error) {
+        let sockets: Vec<Socket> = lock(&self.sockets).values().cloned().collect();
+        for socket in &sockets {
+            socket.handle_error(Error::InvalidPacket(error.clone()));
+        }
+        self.close_all(DisconnectReason::ForcedClose);
     }
 }
 
@@ -353,7 +389,7 @@ impl Connection for Client {
             Ok(None) => {}
             Err(e) => {
                 tracing::debug!(error = %e, "undecodable packet");
-                self.shared.close_all(DisconnectReason::ParseError);
+                self.shared.invalid_packet(e);
             }
         }
     }

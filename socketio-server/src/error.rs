@@ -43,6 +43,12 @@ pub enum Error {
         /// Extra data for the client (`err.data` in Node).
         data: Option<Value>,
     },
+    /// The client sent something that is not a socket.io packet. Its
+    /// sockets' error handlers hear this, then its connection closes and
+    /// they leave with `forced close` (as in Node, a reason that connection
+    /// state recovery accepts).
+    #[error("invalid packet: {0}")]
+    InvalidPacket(socketio_parser::Error),
     /// The engine.io layer refused to send (the client's buffer is full).
     #[error(transparent)]
     Engine(#[from] engineio_server::Error),

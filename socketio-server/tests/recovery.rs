@@ -191,3 +191,24 @@ async fn middlewares_are_skipped_on_recovery_unless_asked_and_acks_are_not_repla
         );
     }
 }
+
+#[tokio::test]
+async fn a_client_closed_for_an_invalid_packet_is_recovered() {
+    let (io, addr, mut sockets) = start(Recovery::default()).await;
+    let (mut ws, connect) = open(addr, "").await;
+    let (sid, pid) = ids(&connect);
+    let socket = recv(&mut sockets).await;
+    socket.emit("hello", ()).unwrap();
+    let (_, offset) = event(&next(&mut ws).await.unwrap());
+    // Not a socket.io packet: the server closes the connection.
+    send(&mut ws, "4abc").await;
+    assert_eq!(next(&mut ws).await.as_deref(), Some("1"));
+    assert!(!socket.connected());
+    io.emit("missed", ()).unwrap();
+
+    let (mut ws, connect) = open(addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
+    assert_eq!(ids(&connect), (sid, pid));
+    assert!(recv(&mut sockets).await.recovered());
+    let (missed, _) = event(&next(&mut ws).await.unwrap());
+    assert_eq!(missed, serde_json::json!(["missed"]));
+}

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use socketio_parser::Value;
-use socketio_server::{DisconnectReason, Error};
-use support::{client, joined, next, send, start, Ws};
+use socketio_server::{DisconnectReason, Error, Server, Socket};
+use support::{channel, client, joined, next, recv, send, start, Ws};
 use tokio::sync::mpsc;
 
 mod support;
@@ -136,5 +136,86 @@ async fn an_unknown_namespace_gets_connect_error() {
     assert_eq!(
         next(&mut ws).await.unwrap(),
         r#"44/nope,{"message":"Invalid namespace"}"#
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_packet_reaches_the_error_handlers_then_closes_the_connection() {
+    let (_io, addr, mut sockets) = start().await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
+    let (tx, mut errors) = channel();
+    socket.on_error(move |_s, e| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(e);
+        }
+    });
+    send(&mut ws, "4abc").await;
+    assert!(matches!(recv(&mut errors).await, Error::InvalidPacket(_)));
+    assert_eq!(next(&mut ws).await.as_deref(), Some("1"), "engine.io CLOSE");
+    assert_eq!(next(&mut ws).await, None);
+}
+
+#[tokio::test]
+async fn a_packet_for_a_namespace_not_joined_closes_the_whole_connection() {
+    // An EVENT, an ACK, a DISCONNECT for a namespace not joined, a CONNECT
+    // for one joined, a CONNECT_ERROR: Node closes the connection for each.
+    for packet in [
+        r#"42/other,["hi"]"#,
+        "43/other,1[]",
+        "41/other,",
+        "40",
+        r#"44{"message":"no"}"#,
+    ] {
+        let (_io, addr, mut sockets) = start().await;
+        let (mut ws, socket) = joined(addr, &mut sockets).await;
+        let (tx, mut reasons) = channel();
+        socket.on_disconnect(move |_s, reason| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(reason);
+            }
+        });
+        send(&mut ws, packet).await;
+        assert_eq!(
+            recv(&mut reasons).await,
+            DisconnectReason::ForcedServerClose,
+            "{packet}"
+        );
+        assert_eq!(next(&mut ws).await.as_deref(), Some("1"), "{packet}");
+    }
+}
+
+#[tokio::test]
+async fn socket_io_2_clients_get_nodes_ids_and_invalid_namespace_object() {
+    let io = Server::builder().engine(|e| e.allow_eio3(true)).build();
+    let (tx, mut ids) = channel();
+    for nsp in ["/", "/chat"] {
+        let tx = tx.clone();
+        io.of(nsp).on_connection(move |socket: Socket| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(socket.id().to_string());
+            }
+        });
+    }
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let url = format!("ws://{addr}/socket.io/?EIO=3&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let open = next(&mut ws).await.unwrap();
+    let open: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap().to_owned();
+    // `/` is joined at once, with the engine.io id as the socket's id.
+    assert_eq!(next(&mut ws).await.as_deref(), Some("40"));
+    assert_eq!(recv(&mut ids).await, sid);
+    send(&mut ws, "40/chat").await;
+    assert_eq!(next(&mut ws).await.as_deref(), Some("40/chat,"));
+    assert_eq!(recv(&mut ids).await, format!("/chat#{sid}"));
+    // An unknown namespace: the object, as Node 4.8 sends it to 2.x.
+    send(&mut ws, "40/nope").await;
+    assert_eq!(
+        next(&mut ws).await.as_deref(),
+        Some(r#"44/nope,{"message":"Invalid namespace"}"#)
     );
 }

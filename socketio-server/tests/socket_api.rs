@@ -383,8 +383,12 @@ async fn reason_after(
 
 #[tokio::test]
 async fn disconnect_reasons_of_the_connection() {
-    // Undecodable packet.
+    // An engine.io message that is no socket.io packet: Node's `forced
+    // close`, which recovery accepts (see `recovery.rs`).
     let reason = reason_after(Server::builder(), async |ws, _| send(ws, "4x").await).await;
+    assert_eq!(reason, DisconnectReason::ForcedClose);
+    // Something that is no engine.io packet at all.
+    let reason = reason_after(Server::builder(), async |ws, _| send(ws, "x").await).await;
     assert_eq!(reason, DisconnectReason::ParseError);
     // The client stops answering pings (`next` never answers them).
     let quick = Server::builder().engine(|e| {

@@ -468,6 +468,15 @@ impl Socket {
         }
     }
 
+    /// Tells the socket's error handlers of `error` (Node's
+    /// `socket.on("error")`).
+    pub(crate) fn handle_error(&self, error: Error) {
+        let handlers = lock(&self.0.handlers).error.clone();
+        for handler in handlers {
+            run_now(handler(self.clone(), error.clone()));
+        }
+    }
+
     /// An event from the client: packet middleware, then its listeners.
     pub(crate) fn handle_event(&self, data: Vec<Value>, id: Option<u64>) {
         let middleware = lock(&self.0.handlers).middleware.clone();
@@ -483,10 +492,7 @@ impl Socket {
                     Ok(changed) => data = changed,
                     Err(e) => {
                         tracing::debug!(id = %socket.0.id, error = %e, "packet refused by middleware");
-                        let handlers = lock(&socket.0.handlers).error.clone();
-                        for handler in handlers {
-                            run_now(handler(socket.clone(), e.clone()));
-                        }
+                        socket.handle_error(e);
                         return;
                     }
                 }
