@@ -423,13 +423,17 @@ impl Session {
 
     /// The time reached [`Session::poll_timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        for timer in self.timers.expire(now).collect::<Vec<_>>() {
+        // Each timer counts from when it was due, not from when the driver
+        // got round to it: the PONG is due `ping_timeout` after the PING was
+        // due. A session's fate is then the clock's, however late the driver
+        // runs, and a timer that comes due meanwhile runs in this same call.
+        while let Some((due, timer)) = self.timers.expire_next(now) {
             match timer {
                 Timer::PingInterval => {
                     self.outbox
                         .push_back(Transmit::Packet(Packet::Ping(Str::new())));
                     self.timers
-                        .set_after(Timer::PongDeadline, now, self.config.ping_timeout);
+                        .set_after(Timer::PongDeadline, due, self.config.ping_timeout);
                 }
                 Timer::PongDeadline => self.terminate(CloseReason::PingTimeout),
                 Timer::UpgradeTimeout => self.abort_upgrade(),

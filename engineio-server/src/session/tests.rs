@@ -432,3 +432,22 @@ fn messages_sent_together_stay_together_or_are_refused_together() {
         "nothing of it queued"
     );
 }
+
+#[test]
+fn heartbeat_deadlines_count_from_when_the_ping_was_due() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    // The driver ran 10 ms late: the PONG is still due 200 ms after the
+    // PING was.
+    s.handle_timeout(t0 + ms(310));
+    assert_eq!(
+        drain(&mut s, Transport::Polling),
+        vec![Packet::Ping(Str::new())]
+    );
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(500)));
+
+    // A request that finds both deadlines past settles them in one call.
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_timeout(t0 + ms(501));
+    assert_eq!(s.close_reason(), Some(CloseReason::PingTimeout));
+    assert!(s.is_closed());
+}

@@ -62,20 +62,15 @@ impl TimerTable {
         self.deadlines.iter().flatten().min().copied()
     }
 
-    /// Disarms and returns the timers due at `now`, earliest first.
-    pub(crate) fn expire(&mut self, now: Instant) -> impl Iterator<Item = Timer> {
-        let mut due: Vec<(Instant, Timer)> = Timer::ALL
+    /// Disarms and returns the earliest timer due at `now`, with the time
+    /// it was due.
+    pub(crate) fn expire_next(&mut self, now: Instant) -> Option<(Instant, Timer)> {
+        let (due, timer) = Timer::ALL
             .into_iter()
-            .filter_map(|t| {
-                self.deadlines[t.index()]
-                    .filter(|&d| d <= now)
-                    .map(|d| (d, t))
-            })
-            .collect();
-        due.sort_by_key(|&(d, _)| d);
-        for (_, t) in &due {
-            self.stop(*t);
-        }
-        due.into_iter().map(|(_, t)| t)
+            .filter_map(|t| self.deadlines[t.index()].map(|d| (d, t)))
+            .filter(|&(d, _)| d <= now)
+            .min_by_key(|&(d, _)| d)?;
+        self.stop(timer);
+        Some((due, timer))
     }
 }
