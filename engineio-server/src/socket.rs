@@ -40,6 +40,11 @@ pub(crate) struct State {
     pub(crate) get_pending: bool,
     /// A polling POST is being read.
     pub(crate) post_pending: bool,
+    /// The client closed the session with a CLOSE packet over polling while
+    /// no GET was waiting: until this time, one GET still gets the NOOP
+    /// that releases a pending GET. It was sent before the CLOSE, on
+    /// another connection, and Node would have read it first.
+    pub(crate) release_get_until: Option<Instant>,
     /// When the driver task will next wake by itself.
     driver_deadline: Option<Instant>,
     /// The latest WebSocket of the session; older ones must stand down.
@@ -96,6 +101,7 @@ impl Core {
                 dispatching: false,
                 get_pending: false,
                 post_pending: false,
+                release_get_until: None,
                 driver_deadline: None,
                 ws_generation: 0,
             }),
@@ -361,6 +367,25 @@ impl<C: Connection> Entry<C> {
     pub(crate) async fn drive(&self, close_timeout: Duration) {
         let mut close_deadline: Option<Instant> = None;
         loop {
+            let linger = {
+                let mut state = self.core.lock();
+                match state.release_get_until {
+                    Some(until) if state.session.is_closed() && until > Instant::now() => {
+                        state.driver_deadline = Some(until);
+                        Some(until)
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(until) = linger {
+                // Stay known while a GET in flight may still come for its
+                // NOOP.
+                tokio::select! {
+                    () = tokio::time::sleep_until(until.into()) => {}
+                    () = self.core.driver_wake.notified() => {}
+                }
+                continue;
+            }
             let deadline = {
                 let mut state = self.core.lock();
                 if state.session.is_closed() {

@@ -145,6 +145,23 @@ async fn a_close_packet_from_the_client_is_a_transport_close() {
 }
 
 #[tokio::test]
+async fn a_get_sent_before_the_close_but_read_after_it_still_gets_its_noop() {
+    let mut t = start(Config::default()).await;
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    // The client sent a GET, then a CLOSE on another connection; the CLOSE
+    // was read first.
+    post(t.addr, &polling(&sid), "1").await;
+    assert_eq!(t.next_close().await, CloseReason::TransportClose);
+    let in_flight = get(t.addr, &polling(&sid)).await;
+    assert_eq!((in_flight.status, in_flight.text()), (StatusCode::OK, "6"));
+    // Only that one: the session is gone for anything after it.
+    let answer = get(t.addr, &polling(&sid)).await;
+    assert_eq!(answer.json()["code"], 1, "the sid is gone");
+    t.wait_no_sessions().await;
+}
+
+#[tokio::test]
 async fn a_client_close_releases_the_pending_get_with_a_noop() {
     for (eio, noop) in [(4, "6"), (3, "1:6")] {
         let mut t = start(Config::default().allow_eio3(true)).await;

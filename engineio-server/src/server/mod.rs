@@ -242,12 +242,19 @@ impl<H: Handler> Server<H> {
             let Some(entry) = entry else {
                 return Err((ErrorCode::UnknownSid, None, "unknown sid"));
             };
-            entry.catch_up(Instant::now());
-            let state = entry.core.lock();
+            let now = Instant::now();
+            entry.catch_up(now);
+            let mut state = entry.core.lock();
             if state.session.is_closed() {
-                // Closed, and gone from the table in a moment: Node has
-                // forgotten it already.
-                return Err((ErrorCode::UnknownSid, None, "session closed"));
+                // The GET the client sent before its CLOSE gets its NOOP.
+                let in_flight = head.method == Method::GET
+                    && !is_upgrade
+                    && state.release_get_until.take().is_some_and(|t| t > now);
+                if !in_flight {
+                    // Closed, and gone from the table in a moment: Node has
+                    // forgotten it already.
+                    return Err((ErrorCode::UnknownSid, None, "session closed"));
+                }
             }
             if state.session.version() != query.version {
                 return Err((

@@ -3,7 +3,7 @@
 
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use engineio_protocol::{
@@ -21,6 +21,10 @@ use crate::response::{self, ResponseBody};
 use crate::session::{Session, Transmit};
 use crate::socket::{Core, Entry};
 use crate::{CloseReason, Connection, Handler};
+
+/// How long a session the client closed over polling stays known for the
+/// one GET that may still be in flight (see `State::release_get_until`).
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The first GET: a new session, answered with its OPEN packet (and
 /// anything the handler sent on connect).
@@ -204,6 +208,12 @@ where
         let mut state = core.lock();
         for packet in packets {
             state.session.handle_packet(Transport::Polling, packet, now);
+        }
+        if state.session.is_closed()
+            && state.session.final_poll_packet() == Packet::Noop
+            && !state.get_pending
+        {
+            state.release_get_until = now.checked_add(CLOSE_GRACE);
         }
         core.wake_after_input(&state);
     }
