@@ -5,7 +5,7 @@
 //! `examples/examples/`.
 
 use socketio_parser::Value;
-use socketio_server::{Ack, Socket};
+use socketio_server::{AckSender, Args, Data, Socket};
 
 /// Logs as `RUST_LOG` asks (e.g. `RUST_LOG=engineio_server=debug`).
 pub fn init_tracing() {
@@ -34,42 +34,40 @@ pub fn port() -> u16 {
 /// - `broadcast` (...args) emits `message-back` with args to every socket of
 ///   the namespace.
 pub fn conformance_connection(socket: Socket) {
-    let _ = socket.emit("auth", (socket.handshake().auth.clone(),));
+    let _ = socket.emit("auth", socket.handshake().auth.clone());
     socket.on(
         "message",
-        |socket: Socket, args: Vec<Value>, _: Option<Ack>| async move {
-            let _ = socket.emit("message-back", args);
+        |socket: Socket, Data(args): Data<Vec<Value>>| async move {
+            let _ = socket.emit("message-back", Args(args));
         },
     );
     socket.on(
         "message-with-ack",
-        |_: Socket, args: Vec<Value>, ack: Option<Ack>| async move {
-            if let Some(ack) = ack {
-                let _ = ack.send_values(args);
-            }
+        |Data(args): Data<Vec<Value>>, ack: AckSender| async move {
+            let _ = ack.send(Args(args));
         },
     );
     socket.on(
         "join",
-        |socket: Socket, (room,): (String,), _: Option<Ack>| async move {
+        |socket: Socket, Data(room): Data<String>| async move {
             socket.join([room]);
         },
     );
     socket.on(
         "to-room",
-        |socket: Socket, mut args: Vec<Value>, _: Option<Ack>| async move {
+        |socket: Socket, Data(mut args): Data<Vec<Value>>| async move {
             if args.is_empty() {
                 return;
             }
             if let Value::String(room) = args.remove(0) {
-                let _ = socket.to(room).emit("message-back", args);
+                let _ = socket.to(room).emit("message-back", Args(args));
             }
         },
     );
     socket.on(
         "broadcast",
-        |socket: Socket, args: Vec<Value>, _: Option<Ack>| async move {
-            let _ = socket.namespace().emit("message-back", args);
+        |socket: Socket, Data(args): Data<Vec<Value>>| async move {
+            let _ = socket.namespace().emit("message-back", Args(args));
         },
     );
 }
@@ -84,22 +82,20 @@ pub fn conformance_connection(socket: Socket) {
 pub fn bench_connection(socket: Socket) {
     socket.on(
         "echo",
-        |socket: Socket, (data,): (Value,), _: Option<Ack>| async move {
-            let _ = socket.emit("echo", (data,));
+        |socket: Socket, Data(data): Data<Value>| async move {
+            let _ = socket.emit("echo", data);
         },
     );
     socket.on(
         "echo_ack",
-        |_: Socket, (data,): (Value,), ack: Option<Ack>| async move {
-            if let Some(ack) = ack {
-                let _ = ack.send((data,));
-            }
+        |Data(data): Data<Value>, ack: AckSender| async move {
+            let _ = ack.send(data);
         },
     );
     socket.on(
         "broadcast",
-        |socket: Socket, (data,): (Value,), _: Option<Ack>| async move {
-            let _ = socket.namespace().emit("broadcast", (data,));
+        |socket: Socket, Data(data): Data<Value>| async move {
+            let _ = socket.namespace().emit("broadcast", data);
         },
     );
 }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use socketio_server::{Ack, Recovery, Server, Socket, Value};
+use socketio_server::{Recovery, Server, Socket};
 
 /// On "start", broadcasts 0..=`last` every 20 ms, dropping the client's
 /// transport after each number in `kills`; the client sends a message that
@@ -25,21 +25,18 @@ async fn run(
         .connection_state_recovery(Recovery::default().max_disconnection_duration(max))
         .build();
     io.of("/").on_connection(move |socket: Socket| async move {
-        socket.on(
-            "start",
-            move |s: Socket, _: Vec<Value>, _: Option<Ack>| async move {
-                let ns = s.namespace().clone();
-                for n in 0..=last {
-                    let _ = ns.emit("n", (n,));
-                    if kills.contains(&n) {
-                        for socket in ns.sockets() {
-                            socket.conn().close();
-                        }
+        socket.on("start", move |s: Socket| async move {
+            let ns = s.namespace().clone();
+            for n in 0..=last {
+                let _ = ns.emit("n", n);
+                if kills.contains(&n) {
+                    for socket in ns.sockets() {
+                        socket.conn().close();
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-            },
-        );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
     });
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     let args = [

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::json;
-use socketio_server::{Ack, Error, Server, Socket, Value};
+use socketio_server::{Args, Data, Error, Server, Socket, Value};
 
 type Reasons = Arc<Mutex<Vec<(String, String)>>>;
 
@@ -41,41 +41,28 @@ fn server(parser: &str, reasons: &Reasons) -> Server {
                         reasons.lock().unwrap().push(entry);
                     }
                 });
-                socket.on(
-                    "server-ack",
-                    |s: Socket, _: Vec<Value>, _: Option<Ack>| async move {
-                        let answer = s
-                            .timeout(Duration::from_secs(5))
-                            .emit_with_ack::<Vec<Value>>(
-                                "question",
-                                ("why?", Bytes::from_static(&[5, 6])),
-                            )
-                            .await;
-                        let _ = match answer {
-                            Ok(args) => s.emit("answer-was", args),
-                            Err(e) => s.emit("answer-was", (e.to_string(),)),
-                        };
-                    },
-                );
-                socket.on(
-                    "ping-me",
-                    |s: Socket, args: Vec<Value>, _: Option<Ack>| async move {
-                        let id = args.first().and_then(Value::as_str).unwrap_or_default();
-                        let _ = s.namespace().to(id).emit("pinged", (id,));
-                    },
-                );
-                socket.on(
-                    "kill-transport",
-                    |s: Socket, _: Vec<Value>, _: Option<Ack>| async move {
-                        s.conn().close();
-                    },
-                );
-                socket.on(
-                    "disconnect-me",
-                    |s: Socket, _: Vec<Value>, _: Option<Ack>| async move {
-                        s.disconnect(false);
-                    },
-                );
+                socket.on("server-ack", |s: Socket| async move {
+                    let answer = s
+                        .timeout(Duration::from_secs(5))
+                        .emit_with_ack::<Vec<Value>>(
+                            "question",
+                            ("why?", Bytes::from_static(&[5, 6])),
+                        )
+                        .await;
+                    let _ = match answer {
+                        Ok(args) => s.emit("answer-was", Args(args)),
+                        Err(e) => s.emit("answer-was", e.to_string()),
+                    };
+                });
+                socket.on("ping-me", |s: Socket, Data(id): Data<String>| async move {
+                    let _ = s.namespace().to(id.as_str()).emit("pinged", id);
+                });
+                socket.on("kill-transport", |s: Socket| async move {
+                    s.conn().close();
+                });
+                socket.on("disconnect-me", |s: Socket| async move {
+                    s.disconnect(false);
+                });
             }
         });
     }

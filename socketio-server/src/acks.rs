@@ -12,7 +12,9 @@ use std::time::Duration;
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 use socketio_adapter::{AckEvent, AckReceiver};
-use socketio_parser::{from_value, Value};
+use socketio_parser::Value;
+
+use crate::args::from_args;
 use tokio::time::{Instant, Sleep};
 
 use crate::Error;
@@ -151,8 +153,10 @@ impl<T: DeserializeOwned> Stream for AckStream<T> {
     }
 }
 
+/// One client's answer, read as `T` as [`Data`](crate::Data) reads
+/// arguments.
 fn decode<T: DeserializeOwned>(args: Vec<Value>) -> Result<T, Error> {
-    from_value::<T>(Value::Array(args)).map_err(|e| Error::Serde(e.to_string()))
+    from_args::<T>(&args).map_err(|e| Error::Serde(e.to_string()))
 }
 
 impl<T> AckStream<T> {

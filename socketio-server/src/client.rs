@@ -9,6 +9,7 @@ use socketio_adapter::{RestoredSession, SocketId};
 use socketio_parser::{Decode, Packet, Parser, ProtocolVersion, Value};
 use tokio::task::JoinHandle;
 
+use crate::extract::HandlerContext;
 use crate::handler::run_now;
 use crate::server::ServerInner;
 use crate::{handshake, DisconnectReason, Error, Namespace, Socket};
@@ -190,8 +191,13 @@ impl ClientShared {
         );
         let skip = restored.is_some() && self.server.recovery().is_some_and(|r| r.skip_middlewares);
         if !skip {
+            let cx = HandlerContext::connection(socket.clone());
             for middleware in ns.middlewares() {
-                if let Err(e) = middleware(socket.clone()).await {
+                let verdict = match middleware(&cx) {
+                    Ok(future) => future.await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = verdict {
                     lock(&self.connecting).remove(ns.name());
                     tracing::debug!(error = %e, "refused by a middleware");
                     if self.engine.is_connected() {

@@ -3,16 +3,16 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use regex::Regex;
 use serde::Serialize;
 use socketio_parser::Value;
 
-use crate::handler::to_args;
+use crate::args::{to_args, Args};
+use crate::handler::Handler;
 use crate::namespace::{read, write, NsHandlers};
-use crate::{Error, Namespace, Socket};
+use crate::{Error, Namespace};
 
 type Predicate = Box<dyn Fn(&str, &Value) -> bool + Send + Sync>;
 
@@ -91,21 +91,13 @@ impl DynamicNamespace {
     }
 
     /// Runs `handler` for each socket that joins any child namespace.
-    pub fn on_connection<F, Fut>(&self, handler: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    pub fn on_connection<T, H: Handler<T, ()>>(&self, handler: H) {
         self.0.handlers.on_connection(handler);
     }
 
     /// Adds a middleware that runs for each client joining any child
     /// namespace (see [`Namespace::middleware`]).
-    pub fn middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), Error>> + Send + 'static,
-    {
+    pub fn middleware<T, H: Handler<T, Result<(), Error>>>(&self, middleware: H) {
         self.0.handlers.middleware(middleware);
     }
 
@@ -116,7 +108,7 @@ impl DynamicNamespace {
 
     /// Sends `event` to every socket of every child namespace.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
-        let args = to_args(&args)?;
+        let args = Args(to_args(&args)?);
         for child in self.children() {
             child.emit(event, &args)?;
         }

@@ -43,6 +43,20 @@ pub enum Error {
         /// Extra data for the client (`err.data` in Node).
         data: Option<Value>,
     },
+    /// An event's arguments (or a connection's auth payload) do not fit
+    /// the type a handler asked for with [`Data`](crate::Data): that
+    /// handler is not called.
+    #[error("the arguments of \"{event}\" do not fit the handler: {message}")]
+    InvalidData {
+        /// The event, or `connection auth`.
+        event: String,
+        /// What serde said.
+        message: String,
+    },
+    /// A handler asked for [`State<S>`](crate::State) of a type that was
+    /// not given to [`ServerBuilder::with_state`](crate::ServerBuilder::with_state).
+    #[error("no state of type {0} was given to the server builder")]
+    MissingState(&'static str),
     /// The client sent something that is not a socket.io packet. Its
     /// sockets' error handlers hear this, then its connection closes and
     /// they leave with `forced close` (as in Node, a reason that connection

@@ -10,6 +10,8 @@ use std::task::{Context, Poll, Waker};
 use serde::Serialize;
 use socketio_parser::{Packet, Value};
 
+use crate::args::to_args;
+use crate::extract::{FromContext, HandlerContext};
 use crate::socket::Socket;
 use crate::Error;
 
@@ -40,48 +42,108 @@ pub(crate) fn run_now(future: impl Future<Output = ()> + Send + 'static) {
     }
 }
 
-/// Turns emit arguments into socket.io arguments: a sequence (a tuple, a
-/// `Vec`) gives one argument per element, `()` none, anything else one.
-pub(crate) fn to_args(args: &impl Serialize) -> Result<Vec<Value>, Error> {
-    match socketio_parser::to_value(args).map_err(|e| Error::Serde(e.to_string()))? {
-        Value::Array(items) => Ok(items),
-        Value::Null => Ok(Vec::new()),
-        other => Ok(vec![other]),
-    }
+/// An async function or closure whose parameters are extractors (see
+/// [`FromContext`](crate::extract::FromContext)), up to eight of them, in
+/// any order. `R` is what its future gives: `()` for event and connection
+/// handlers, `Result<(), Error>` for middlewares.
+///
+/// You do not implement this trait; it is implemented for every such
+/// function.
+pub trait Handler<T, R>: Send + Sync + 'static {
+    /// Takes the parameters from `cx` and calls the function; an extractor
+    /// that cannot give its value stops the call with its error.
+    fn call(&self, cx: &HandlerContext) -> Result<Pin<Box<dyn Future<Output = R> + Send>>, Error>;
 }
 
-/// The acknowledgement a client asked for with its event: call
-/// [`Ack::send`] once with the answer's arguments. Several handlers of one
-/// event share it; only the first answer goes out.
+macro_rules! impl_handler {
+    ($($t:ident),*) => {
+        impl<F, Fut, R, $($t,)*> Handler<($($t,)*), R> for F
+        where
+            F: Fn($($t),*) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send + 'static,
+            $($t: FromContext,)*
+        {
+            #[allow(non_snake_case, unused_variables)]
+            fn call(
+                &self,
+                cx: &HandlerContext,
+            ) -> Result<Pin<Box<dyn Future<Output = R> + Send>>, Error> {
+                $(let $t = $t::from_context(cx)?;)*
+                Ok(Box::pin(self($($t),*)))
+            }
+        }
+    };
+}
+
+impl_handler!();
+impl_handler!(T1);
+impl_handler!(T1, T2);
+impl_handler!(T1, T2, T3);
+impl_handler!(T1, T2, T3, T4);
+impl_handler!(T1, T2, T3, T4, T5);
+impl_handler!(T1, T2, T3, T4, T5, T6);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8);
+
+/// A handler with its parameter types erased, as the server keeps it.
+pub(crate) type ErasedHandler<R> = Arc<
+    dyn Fn(&HandlerContext) -> Result<Pin<Box<dyn Future<Output = R> + Send>>, Error> + Send + Sync,
+>;
+
+/// Erases `handler`'s parameter types.
+pub(crate) fn erase<T, R, H: Handler<T, R>>(handler: H) -> ErasedHandler<R> {
+    Arc::new(move |cx| handler.call(cx))
+}
+
+/// The answer to the ack a client asked for with its event (Node's last
+/// callback argument). Take it as a handler parameter; several handlers
+/// of one event share it, and only the first answer goes out. When the
+/// client asked for no ack, sending does nothing.
 #[derive(Debug, Clone)]
-pub struct Ack {
-    socket: Socket,
-    id: u64,
+pub struct AckSender {
+    ack: Option<(Socket, u64)>,
     sent: Arc<AtomicBool>,
 }
 
-impl Ack {
+impl AckSender {
     pub(crate) fn new(socket: Socket, id: u64) -> Self {
         Self {
-            socket,
-            id,
+            ack: Some((socket, id)),
             sent: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    /// Answers with `args` (a tuple: `()`, `(a,)`, `(a, b)`, ..., or a `Vec`).
-    /// Later calls do nothing.
+    /// The sender of an event that asked for no ack.
+    pub(crate) fn none() -> Self {
+        Self {
+            ack: None,
+            sent: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// Whether the client asked for an ack that nobody has sent yet.
+    pub fn is_pending(&self) -> bool {
+        self.ack.is_some() && !self.sent.load(Ordering::Acquire)
+    }
+
+    /// Answers with `args`: a tuple is several arguments, `()` none, any
+    /// other value (a `Vec` included) one. Later calls, and calls when the
+    /// client asked for no ack, do nothing.
     pub fn send(&self, args: impl Serialize) -> Result<(), Error> {
         let args = to_args(&args)?;
         self.send_values(args)
     }
 
-    /// Answers with arguments that are already socket.io values.
+    /// Answers with arguments that are already socket.io values, one
+    /// element per argument.
     pub fn send_values(&self, args: Vec<Value>) -> Result<(), Error> {
+        let Some((socket, id)) = &self.ack else {
+            return Ok(());
+        };
         if self.sent.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let packet = Packet::ack(self.socket.namespace_name(), self.id, args);
-        self.socket.send_packet(&packet)
+        let packet = Packet::ack(socket.namespace_name(), *id, args);
+        socket.send_packet(&packet)
     }
 }

@@ -1,42 +1,59 @@
 //! The Socket.IO server: namespaces, sockets, rooms, broadcasts and acks,
-//! with the API of Node's `socket.io` in idiomatic Rust, on top of
-//! `engineio-server` (transports) and `socketio-adapter` (rooms).
+//! with the API of Node's `socket.io` in idiomatic Rust. It sits on top of
+//! `engineio-server` (transports, sessions, heartbeats) and
+//! `socketio-adapter` (rooms and broadcasts, in memory or across servers).
 //!
-//! - [`Server`] is built with [`Server::builder`]; [`Server::of`] gives a
-//!   [`Namespace`], whose [`Namespace::on_connection`] hands you each
-//!   [`Socket`].
-//! - Arguments are anything serde serializes, as a tuple of arguments;
-//!   `bytes::Bytes` inside is sent as binary. Handlers get their arguments
-//!   as a type of your choice.
-//! - Handlers are async. What a handler does before its first `.await`
-//!   happens before the client's next packet is looked at, as with Node's
-//!   synchronous listeners, so order is kept.
+//! - [`Server`] is built with [`Server::builder`]; [`Server::on_connection`]
+//!   (or [`Server::of`] for other namespaces) hands you each [`Socket`].
+//! - Handlers are async functions or closures whose parameters are
+//!   extractors, in any order (see [`extract`]): the [`Socket`],
+//!   [`Data<T>`] for the arguments (any serde type), [`AckSender`] to
+//!   answer, [`State<S>`] for application state, [`Event`] for the name.
+//!   Arguments that do not fit a handler never vanish: the socket's error
+//!   handlers hear [`Error::InvalidData`], and it is logged at WARN.
+//! - Emitting, a tuple is several arguments and any other value one:
+//!   `emit("e", (1, "a"))` is Node's `emit("e", 1, "a")`, and
+//!   `emit("e", vec![1, 2])` is `emit("e", [1, 2])`. `bytes::Bytes` inside
+//!   goes as binary.
+//! - What a handler does before its first `.await` happens before the
+//!   client's next packet is looked at, as with Node's synchronous
+//!   listeners, so order is kept.
 //!
 //! # Example
-//! ```no_run
-//! use socketio_server::{Ack, Server, Socket};
-//! use socketio_parser::Value;
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let io = Server::builder().build();
-//! io.of("/").on_connection(|socket: Socket| async move {
-//!     socket.on("chat", |socket: Socket, (text,): (String,), _ack: Option<Ack>| async move {
-//!         let _ = socket.broadcast().emit("chat", (text,));
+//! A chat server on port 3000 that runs until Ctrl-C:
+//!
+//! ```no_run
+//! use socketio_server::{AckSender, Data, Server, Socket};
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let io = Server::builder().build();
+//!     io.on_connection(|socket: Socket| async move {
+//!         socket.on("join", |socket: Socket, Data(room): Data<String>| async move {
+//!             socket.join([room]);
+//!         });
+//!         socket.on("say", |socket: Socket, Data((room, text)): Data<(String, String)>| async move {
+//!             let _ = socket.to(room).emit("said", (socket.id().as_str(), text));
+//!         });
+//!         socket.on("whoami", |socket: Socket, ack: AckSender| async move {
+//!             let _ = ack.send(socket.id().as_str());
+//!         });
 //!     });
-//!     socket.on("ping", |_socket: Socket, args: Vec<Value>, ack: Option<Ack>| async move {
-//!         if let Some(ack) = ack {
-//!             let _ = ack.send_values(args);
-//!         }
-//!     });
-//! });
-//! io.listen("127.0.0.1:3000").await?;
-//! # Ok(()) }
+//!     let addr = io.listen("127.0.0.1:3000").await?;
+//!     println!("listening on http://{addr}");
+//!     tokio::signal::ctrl_c().await?;
+//!     io.close().await;
+//!     Ok(())
+//! }
 //! ```
 
 mod acks;
+mod args;
 mod client;
 mod dynamic;
 mod error;
+pub mod extract;
 mod handler;
 mod handshake;
 mod namespace;
@@ -49,9 +66,11 @@ mod server_side;
 mod socket;
 
 pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
+pub use args::Args;
 pub use dynamic::DynamicNamespace;
 pub use error::Error;
-pub use handler::Ack;
+pub use extract::{Data, Event, State, TryData};
+pub use handler::{AckSender, Handler};
 pub use namespace::Namespace;
 pub use operator::BroadcastOperator;
 pub use reason::DisconnectReason;

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
 use std::time::Duration;
@@ -18,15 +17,16 @@ use socketio_adapter::{
 use socketio_parser::{Packet, Parser, ProtocolVersion, Value};
 
 use crate::dynamic::DynamicNamespace;
-use crate::handler::{run_now, BoxFuture, ResultFuture};
+use crate::extract::HandlerContext;
+use crate::handler::{erase, run_now, ErasedHandler, Handler};
 use crate::operator::BroadcastOperator;
 use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::{AckWaiter, Socket};
 use crate::Error;
 
-type ConnectionHandler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
-pub(crate) type Middleware = Arc<dyn Fn(Socket) -> ResultFuture<()> + Send + Sync>;
+type ConnectionHandler = ErasedHandler<()>;
+pub(crate) type Middleware = ErasedHandler<Result<(), Error>>;
 type ServerSideHandler = Arc<dyn Fn(Vec<Value>, Option<AckSender>) + Send + Sync>;
 
 /// The connection handlers and middlewares of a namespace; the children
@@ -38,20 +38,12 @@ pub(crate) struct NsHandlers {
 }
 
 impl NsHandlers {
-    pub(crate) fn on_connection<F, Fut>(&self, handler: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        write(&self.connection).push(Arc::new(move |s| Box::pin(handler(s))));
+    pub(crate) fn on_connection<T, H: Handler<T, ()>>(&self, handler: H) {
+        write(&self.connection).push(erase(handler));
     }
 
-    pub(crate) fn middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), Error>> + Send + 'static,
-    {
-        write(&self.middleware).push(Arc::new(move |s| Box::pin(middleware(s))));
+    pub(crate) fn middleware<T, H: Handler<T, Result<(), Error>>>(&self, middleware: H) {
+        write(&self.middleware).push(erase(middleware));
     }
 }
 
@@ -171,12 +163,13 @@ impl Namespace {
     }
 
     /// Runs `handler` for each socket that joins the namespace, after the
-    /// client has been told it is connected.
-    pub fn on_connection<F, Fut>(&self, handler: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    /// client has been told it is connected. The handler's parameters are
+    /// extractors (see [`crate::extract`]): the [`Socket`],
+    /// [`Data<T>`](crate::Data) for the auth payload,
+    /// [`State<S>`](crate::State), ... Parameters that cannot be given (an
+    /// auth payload that does not fit) keep it from being called, and are
+    /// logged at WARN.
+    pub fn on_connection<T, H: Handler<T, ()>>(&self, handler: H) {
         self.0.handlers.on_connection(handler);
     }
 
@@ -185,23 +178,29 @@ impl Namespace {
     /// it with an error; the client then gets CONNECT_ERROR with the
     /// error's message and data (see [`Error::refused`] and
     /// [`Error::with_data`]). Middlewares run in the order they were
-    /// added; the first refusal stops the others.
+    /// added; the first refusal stops the others. They take the same
+    /// extractors as connection handlers; an auth payload that does not
+    /// fit their [`Data<T>`](crate::Data) refuses the client with
+    /// [`Error::InvalidData`]'s message.
     ///
     /// ```
-    /// use socketio_server::{Error, Server, Socket};
+    /// use serde::Deserialize;
+    /// use socketio_server::{Data, Error, Server};
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Auth {
+    ///     token: Option<String>,
+    /// }
+    ///
     /// let io = Server::builder().build();
-    /// io.of("/admin").middleware(|socket: Socket| async move {
-    ///     match socket.handshake().auth.get("token") {
+    /// io.of("/admin").middleware(|Data(auth): Data<Auth>| async move {
+    ///     match auth.token {
     ///         Some(_) => Ok(()),
-    ///         None => Err(Error::refused("not authorized").with_data(("login first",))),
+    ///         None => Err(Error::refused("not authorized").with_data("login first")),
     ///     }
     /// });
     /// ```
-    pub fn middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), Error>> + Send + 'static,
-    {
+    pub fn middleware<T, H: Handler<T, Result<(), Error>>>(&self, middleware: H) {
         self.0.handlers.middleware(middleware);
     }
 
@@ -364,8 +363,12 @@ impl Namespace {
     /// Tells the connection handlers of a new socket.
     pub(crate) fn connected(&self, socket: &Socket) {
         let handlers = read(&self.0.handlers.connection).clone();
+        let cx = HandlerContext::connection(socket.clone());
         for handler in handlers {
-            run_now(handler(socket.clone()));
+            match handler(&cx) {
+                Ok(future) => run_now(future),
+                Err(e) => socket.handler_refused("connection", e),
+            }
         }
     }
 }

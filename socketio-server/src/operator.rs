@@ -14,7 +14,7 @@ use crate::acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 use crate::remote::RemoteSocket;
 use socketio_parser::Packet;
 
-use crate::handler::to_args;
+use crate::args::to_args;
 use crate::namespace::Namespace;
 use crate::socket::check_event;
 use crate::Error;

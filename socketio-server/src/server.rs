@@ -19,6 +19,8 @@ use tokio::net::ToSocketAddrs;
 
 use crate::client::Client;
 use crate::dynamic::DynamicNamespace;
+use crate::extract::States;
+use crate::handler::Handler;
 use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
 use crate::recovery::{Expiries, Recovery};
@@ -35,9 +37,14 @@ pub(crate) struct ServerInner {
     cleanup_empty_children: bool,
     recovery: Option<Recovery>,
     expiries: Arc<Expiries>,
+    states: States,
 }
 
 impl ServerInner {
+    pub(crate) fn states(&self) -> &States {
+        &self.states
+    }
+
     pub(crate) fn recovery(&self) -> Option<&Recovery> {
         self.recovery.as_ref()
     }
@@ -172,6 +179,7 @@ pub struct ServerBuilder {
     parser: Arc<dyn Parser>,
     connect_timeout: Duration,
     cleanup_empty_children: bool,
+    states: States,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -195,6 +203,7 @@ impl Default for ServerBuilder {
             parser: Arc::new(JsonParser::new(ProtocolVersion::V5)),
             connect_timeout: Duration::from_secs(45),
             cleanup_empty_children: false,
+            states: States::default(),
         }
     }
 }
@@ -262,6 +271,32 @@ impl ServerBuilder {
         self
     }
 
+    /// Gives handlers `state`: any handler may take it as a
+    /// [`State<S>`](crate::State) parameter. Call it once per type; several
+    /// types may be given. `S` is cloned for each call that takes it, so
+    /// share what must be shared behind an `Arc`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use socketio_server::{Server, Socket, State};
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Counter(Arc<AtomicU64>);
+    ///
+    /// let io = Server::builder().with_state(Counter::default()).build();
+    /// io.on_connection(|socket: Socket, State(count): State<Counter>| async move {
+    ///     socket.on("hit", |State(count): State<Counter>| async move {
+    ///         count.0.fetch_add(1, Ordering::Relaxed);
+    ///     });
+    ///     let _ = socket.emit("hits", count.0.load(Ordering::Relaxed));
+    /// });
+    /// ```
+    pub fn with_state<S: Clone + Send + Sync + 'static>(mut self, state: S) -> Self {
+        self.states.insert(state);
+        self
+    }
+
     /// Sets engine.io options: timings, limits, transports, CORS, hooks.
     ///
     /// ```
@@ -305,6 +340,7 @@ impl ServerBuilder {
             cleanup_empty_children: self.cleanup_empty_children,
             recovery: self.recovery,
             expiries: Arc::default(),
+            states: self.states,
         });
         let server = Server(inner);
         server.of("/");
@@ -316,6 +352,18 @@ impl Server {
     /// The options, to be built into a server.
     pub fn builder() -> ServerBuilder {
         ServerBuilder::default()
+    }
+
+    /// Runs `handler` for each socket that joins `/` (Node's
+    /// `io.on("connection")`); see [`Namespace::on_connection`].
+    pub fn on_connection<T, H: Handler<T, ()>>(&self, handler: H) {
+        self.of("/").on_connection(handler);
+    }
+
+    /// Adds a middleware to `/` (Node's `io.use`); see
+    /// [`Namespace::middleware`].
+    pub fn middleware<T, H: Handler<T, Result<(), Error>>>(&self, middleware: H) {
+        self.of("/").middleware(middleware);
     }
 
     /// The namespace `name`, created if it does not exist yet.

@@ -10,7 +10,7 @@ use socketio_parser::Value;
 use tokio::time::Instant;
 
 use crate::acks::{AckStream, DEFAULT_ACK_TIMEOUT};
-use crate::handler::to_args;
+use crate::args::to_args;
 use crate::socket::check_event;
 use crate::{Error, Namespace};
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use socketio_server::{Error, Server, Socket, Value};
+use socketio_server::{Data, Error, Server, Socket, Value};
 use support::{channel, client, client_eio, next, recv, send};
 
 mod support;
@@ -132,14 +132,14 @@ async fn packet_middleware_changes_or_refuses_packets_and_reports_errors() {
                 Ok(packet)
             });
             let e = events.clone();
-            socket.on("say", move |_s: Socket, args: Vec<Value>, _ack| {
+            socket.on("say", move |Data(args): Data<Vec<Value>>| {
                 let e = e.clone();
                 async move {
                     let _ = e.send(format!("say {args:?}"));
                 }
             });
             let e = events.clone();
-            socket.on("forbidden", move |_s: Socket, _args: Vec<Value>, _ack| {
+            socket.on("forbidden", move || {
                 let e = e.clone();
                 async move {
                     let _ = e.send("forbidden ran".to_owned());

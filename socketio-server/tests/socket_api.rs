@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::SinkExt;
 use socketio_adapter::BroadcastOptions;
-use socketio_server::{Ack, DisconnectReason, Error, Server, Socket, Value};
+use socketio_server::{AckSender, Data, DisconnectReason, Error, Server, Socket, Value};
 use support::{channel, client, joined, next, next_frame, recv, send, start, start_with, Ws};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -74,15 +74,12 @@ async fn any_listeners_run_first_in_order_and_can_be_removed() {
         }
     };
     let t = tx.clone();
-    socket.on(
-        "e",
-        move |_s: Socket, _args: Vec<Value>, _ack: Option<Ack>| {
-            let t = t.clone();
-            async move {
-                let _ = t.send("handler".to_owned());
-            }
-        },
-    );
+    socket.on("e", move || {
+        let t = t.clone();
+        async move {
+            let _ = t.send("handler".to_owned());
+        }
+    });
     let second = socket.on_any(listener("second"));
     socket.prepend_any(listener("first"));
 
@@ -139,11 +136,11 @@ async fn several_handlers_of_one_event_run_in_order_and_one_ack_goes_back() {
     let (tx, mut seen) = channel();
     for n in 1..=3 {
         let tx = tx.clone();
-        socket.on("e", move |_s: Socket, (x,): (u32,), ack: Option<Ack>| {
+        socket.on("e", move |Data(x): Data<u32>, ack: AckSender| {
             let tx = tx.clone();
             async move {
                 let _ = tx.send(n * 10 + x);
-                ack.unwrap().send((n,)).unwrap();
+                ack.send(n).unwrap();
             }
         });
     }
@@ -180,12 +177,9 @@ async fn several_handlers_of_one_event_run_in_order_and_one_ack_goes_back() {
 async fn binary_goes_both_ways_inside_acks() {
     let (_io, addr, mut sockets) = start().await;
     let (mut ws, socket) = joined(addr, &mut sockets).await;
-    socket.on(
-        "bin",
-        |_s: Socket, _args: Vec<Value>, ack: Option<Ack>| async move {
-            let _ = ack.unwrap().send((Bytes::from_static(&[1, 2, 3]), "text"));
-        },
-    );
+    socket.on("bin", |ack: AckSender| async move {
+        let _ = ack.send((Bytes::from_static(&[1, 2, 3]), "text"));
+    });
 
     // The client's event asks for an ack: the answer carries binary.
     send(&mut ws, r#"421["bin"]"#).await;
@@ -295,7 +289,7 @@ async fn broadcasts_reach_each_client_in_the_order_they_were_emitted() {
             .get("name")
             .cloned()
             .unwrap_or_default();
-        socket.on("say", move |s: Socket, (n,): (u32,), _ack: Option<Ack>| {
+        socket.on("say", move |s: Socket, Data(n): Data<u32>| {
             let name = name.clone();
             async move {
                 let _ = s.namespace().emit("said", (name, n));

@@ -72,3 +72,78 @@ async fn connect_join_refusal_and_disconnect_open_spans() {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }
 }
+
+/// Counts the WARN events whose message is "handler not called".
+#[derive(Clone, Default)]
+struct Refusals(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Refusals {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Fields(String, bool);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                match field.name() {
+                    "message" => self.1 = format!("{value:?}") == "handler not called",
+                    "event" => self.0 = format!("{value:?}"),
+                    _ => {}
+                }
+            }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "event" {
+                    self.0 = value.to_owned();
+                }
+            }
+        }
+        if *event.metadata().level() != tracing::Level::WARN {
+            return;
+        }
+        let mut fields = Fields(String::new(), false);
+        event.record(&mut fields);
+        if fields.1 {
+            self.0.lock().unwrap().push(fields.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_handler_left_uncalled_is_logged_at_warn_once_per_socket_and_event() {
+    let refusals = Refusals::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(refusals.clone())
+        .with(tracing_subscriber::filter::LevelFilter::WARN);
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (_io, addr, mut sockets) = support::start().await;
+    let (mut ws, socket) = support::joined(addr, &mut sockets).await;
+    let (tx, mut errors) = channel();
+    socket.on(
+        "n",
+        |socketio_server::Data(_): socketio_server::Data<u8>| async {},
+    );
+    socket.on(
+        "s",
+        |socketio_server::Data(_): socketio_server::Data<String>| async {},
+    );
+    socket.on_error(move |_s: Socket, e: Error| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(e);
+        }
+    });
+    for packet in [
+        r#"42["n","x"]"#,
+        r#"42["n","y"]"#,
+        r#"42["s",1]"#,
+        r#"42["n",true]"#,
+    ] {
+        send(&mut ws, packet).await;
+        // Every mismatch reaches the error handlers...
+        assert!(matches!(recv(&mut errors).await, Error::InvalidData { .. }));
+    }
+    // ... and the log hears of each event once.
+    assert_eq!(*refusals.0.lock().unwrap(), ["n", "s"]);
+}

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use socketio_parser::{from_value, Packet, Value};
+use socketio_parser::Packet;
 use tokio::sync::oneshot;
 
 use super::{check_event, lock, AckWaiter, Socket};
-use crate::handler::to_args;
+use crate::args::{from_args, to_args};
 use crate::Error;
 
 /// `socket.timeout(d)`: an emit that waits for the client's answer.
@@ -21,34 +21,49 @@ pub struct TimeoutEmitter<'a> {
 
 impl TimeoutEmitter<'_> {
     /// Sends `event` with `args` and waits at most the timeout for the
-    /// answer, decoded as `T`. Fails with [`Error::Timeout`], or with
+    /// answer, read as `T` (see [`Data`](crate::Data) for how arguments
+    /// read). Fails with [`Error::Timeout`], or with
     /// [`Error::Disconnected`] if the socket leaves first.
     pub async fn emit_with_ack<T: DeserializeOwned>(
         &self,
         event: &str,
         args: impl Serialize,
     ) -> Result<T, Error> {
-        check_event(event)?;
-        let socket = self.socket;
-        let id = socket.0.ns.next_ack_id();
-        let (tx, rx) = oneshot::channel();
-        socket.register_ack(id, AckWaiter::One(tx));
-        let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, Some(id));
-        socket.notify_outgoing(&packet);
-        if let Err(e) = socket.send_packet(&packet) {
-            lock(&socket.0.acks).remove(&id);
-            return Err(e);
-        }
-        let answer = match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => return Err(Error::Disconnected),
+        request_ack(self.socket, event, &args, Some(self.timeout)).await
+    }
+}
+
+/// Sends `event` with an ack id and waits for the answer: at most
+/// `timeout`, or until the socket leaves.
+pub(super) async fn request_ack<T: DeserializeOwned>(
+    socket: &Socket,
+    event: &str,
+    args: &impl Serialize,
+    timeout: Option<Duration>,
+) -> Result<T, Error> {
+    check_event(event)?;
+    let id = socket.0.ns.next_ack_id();
+    let (tx, rx) = oneshot::channel();
+    socket.register_ack(id, AckWaiter::One(tx));
+    let packet = Packet::event(socket.namespace_name(), event, to_args(args)?, Some(id));
+    socket.notify_outgoing(&packet);
+    if let Err(e) = socket.send_packet(&packet) {
+        lock(&socket.0.acks).remove(&id);
+        return Err(e);
+    }
+    let answer = match timeout {
+        Some(timeout) => match tokio::time::timeout(timeout, rx).await {
+            Ok(answer) => answer,
             Err(_) => {
                 lock(&socket.0.acks).remove(&id);
                 return Err(Error::Timeout);
             }
-        };
-        from_value(Value::Array(answer)).map_err(|e| Error::Serde(e.to_string()))
-    }
+        },
+        None => rx.await,
+    };
+    // The sender is dropped when the socket leaves.
+    let answer = answer.map_err(|_| Error::Disconnected)?;
+    from_args(&answer).map_err(|e| Error::Serde(e.to_string()))
 }
 
 /// `socket.volatile()` or `socket.compress(..)`: an emit to this client

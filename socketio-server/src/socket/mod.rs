@@ -9,12 +9,16 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use socketio_adapter::{AckSender, BroadcastOptions, Handshake, PersistedSession, Room, SocketId};
-use socketio_parser::{from_value, Packet, Value, RESERVED_EVENTS};
+use socketio_adapter::{
+    AckSender as BroadcastAcks, BroadcastOptions, Handshake, PersistedSession, Room, SocketId,
+};
+use socketio_parser::{Packet, Value, RESERVED_EVENTS};
 use tokio::sync::oneshot;
 
+use crate::args::to_args;
 use crate::client::ClientShared;
-use crate::handler::{run_now, to_args, Ack, BoxFuture, ResultFuture};
+use crate::extract::HandlerContext;
+use crate::handler::{erase, run_now, AckSender, BoxFuture, ErasedHandler, Handler, ResultFuture};
 use crate::namespace::Namespace;
 use crate::operator::BroadcastOperator;
 use crate::recovery::recoverable;
@@ -25,7 +29,7 @@ mod emitters;
 use crate::{DisconnectReason, Error};
 pub use emitters::{SocketEmitter, TimeoutEmitter};
 
-type EventHandler = Arc<dyn Fn(Socket, Vec<Value>, Option<Ack>) -> BoxFuture + Send + Sync>;
+type EventHandler = ErasedHandler<()>;
 type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Send + Sync>;
 type AnyHandler = Arc<dyn Fn(Socket, String, Vec<Value>) -> BoxFuture + Send + Sync>;
 type PacketMiddleware = Arc<dyn Fn(Socket, Vec<Value>) -> ResultFuture<Vec<Value>> + Send + Sync>;
@@ -49,7 +53,7 @@ pub(crate) enum AckWaiter {
     /// `emit_with_ack` on this socket.
     One(oneshot::Sender<Vec<Value>>),
     /// A broadcast with acks: every answer goes to the collector.
-    Many(AckSender),
+    Many(BroadcastAcks),
 }
 
 #[derive(Default)]
@@ -69,6 +73,8 @@ pub(crate) struct SocketInner {
     client: Arc<ClientShared>,
     handshake: Handshake,
     handlers: Mutex<Handlers>,
+    /// The events whose handlers were refused already (logged once).
+    warned: Mutex<HashSet<String>>,
     acks: Mutex<HashMap<u64, AckWaiter>>,
     data: Mutex<Option<Box<dyn data::SocketData>>>,
     /// The private session id, with connection state recovery on.
@@ -115,6 +121,7 @@ impl Socket {
             client,
             handshake,
             handlers: Mutex::new(Handlers::default()),
+            warned: Mutex::new(HashSet::new()),
             acks: Mutex::new(HashMap::new()),
             data: Mutex::new(None),
             pid,
@@ -171,32 +178,47 @@ impl Socket {
         self.0.ns.adapter().socket_rooms(&self.0.id)
     }
 
-    /// Listens to `event`. The handler gets the socket, the arguments as
-    /// `T` (a tuple, one element per argument, or a `Vec`), and the ack
-    /// when the client asked for one. Several handlers of one event run in
-    /// the order they were added. Arguments that do not fit `T` skip the
-    /// handler (logged at debug level).
-    pub fn on<T, F, Fut>(&self, event: &str, handler: F)
+    /// Listens to `event` with `handler`, an async function or closure whose
+    /// parameters are extractors (see [`crate::extract`]): the [`Socket`],
+    /// [`Data<T>`](crate::Data) for the arguments, an
+    /// [`AckSender`] to answer, [`State<S>`](crate::State), ...
+    ///
+    /// Several handlers of one event run in the order they were added. If
+    /// the arguments do not fit a handler's `Data<T>`, that handler is not
+    /// called: the [`Socket::on_error`] handlers hear
+    /// [`Error::InvalidData`], and it is logged at WARN once per socket and
+    /// event.
+    ///
+    /// ```
+    /// use socketio_server::{AckSender, Data, Server, Socket};
+    /// let io = Server::builder().build();
+    /// io.on_connection(|socket: Socket| async move {
+    ///     socket.on("join", |socket: Socket, Data(room): Data<String>| async move {
+    ///         socket.join([room]);
+    ///     });
+    ///     socket.on("add", |Data((a, b)): Data<(i64, i64)>, ack: AckSender| async move {
+    ///         let _ = ack.send(a + b);
+    ///     });
+    /// });
+    /// ```
+    pub fn on<T, H>(&self, event: &str, handler: H)
     where
-        T: DeserializeOwned + Send + 'static,
-        F: Fn(Self, T, Option<Ack>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        H: Handler<T, ()>,
     {
-        let name = event.to_owned();
-        let erased: EventHandler = Arc::new(move |socket, args, ack| {
-            match from_value::<T>(Value::Array(args)) {
-                Ok(args) => Box::pin(handler(socket, args, ack)),
-                Err(e) => {
-                    tracing::debug!(event = %name, error = %e, "arguments do not fit the handler");
-                    Box::pin(async {})
-                }
-            }
-        });
         lock(&self.0.handlers)
             .events
             .entry(event.to_owned())
             .or_default()
-            .push(erased);
+            .push(erase(handler));
+    }
+
+    /// Reports that a handler of `event` could not be called: the error
+    /// handlers hear why, and the first time for this event it is logged.
+    pub(crate) fn handler_refused(&self, event: &str, error: Error) {
+        if lock(&self.0.warned).insert(event.to_owned()) {
+            tracing::warn!(id = %self.0.id, event, %error, "handler not called");
+        }
+        self.handle_error(error);
     }
 
     /// Listens to every incoming event, before the handlers of that event
@@ -353,6 +375,18 @@ impl Socket {
             socket: self,
             volatile: false,
         }
+    }
+
+    /// Sends `event` with `args` and waits for the client's answer, read
+    /// as `T` (Node's `emitWithAck` without a timeout): it waits until the
+    /// answer comes, or fails with [`Error::Disconnected`] once the socket
+    /// leaves. See [`Socket::timeout`] to bound the wait.
+    pub async fn emit_with_ack<T: DeserializeOwned>(
+        &self,
+        event: &str,
+        args: impl Serialize,
+    ) -> Result<T, Error> {
+        emitters::request_ack(self, event, &args, None).await
     }
 
     /// Sends `event` and waits for the client's answer, decoded as `T`
@@ -519,9 +553,16 @@ impl Socket {
         for listener in any {
             run_now(listener(self.clone(), name.clone(), data.clone()));
         }
-        let ack = id.map(|id| Ack::new(self.clone(), id));
+        let ack = match id {
+            Some(id) => AckSender::new(self.clone(), id),
+            None => AckSender::none(),
+        };
+        let cx = HandlerContext::event(self.clone(), name, data, ack);
         for handler in handlers {
-            run_now(handler(self.clone(), data.clone(), ack.clone()));
+            match handler(&cx) {
+                Ok(future) => run_now(future),
+                Err(e) => self.handler_refused(cx.event_name().unwrap_or_default(), e),
+            }
         }
     }
 
