@@ -4,8 +4,11 @@
 //! Run one with `cargo run -p examples --example NAME`; the examples live in
 //! `examples/examples/`.
 
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use socketio_parser::Value;
-use socketio_server::{AckSender, Args, Data, Socket};
+use socketio_server::{AckSender, Args, Data, Server, Socket};
 
 /// Logs as `RUST_LOG` asks (e.g. `RUST_LOG=engineio_server=debug`).
 pub fn init_tracing() {
@@ -98,4 +101,42 @@ pub fn bench_connection(socket: Socket) {
             let _ = socket.namespace().emit("broadcast", data);
         },
     );
+}
+
+/// The socket.io side of `examples/axum.rs`, shared with its test: each
+/// socket of `/` may `join` (room) a room.
+pub fn rooms_sockets(io: &Server) {
+    io.on_connection(|socket: Socket| async move {
+        tracing::info!(address = %socket.handshake().address, "connected");
+        socket.on(
+            "join",
+            |socket: Socket, Data(room): Data<String>| async move {
+                socket.join([room]);
+            },
+        );
+    });
+}
+
+/// The REST routes of `examples/axum.rs`, shared with its test:
+///
+/// - `GET /rooms/{room}`: how many sockets of `/` are in the room;
+/// - `POST /rooms/{room}/announce` with a text body: emits `announcement`
+///   (the text) to the room, and answers how many sockets it reached.
+pub fn rooms_api(io: &Server) -> Router {
+    async fn size(State(io): State<Server>, Path(room): Path<String>) -> Json<usize> {
+        Json(io.to(room).all_sockets().len())
+    }
+    async fn announce(
+        State(io): State<Server>,
+        Path(room): Path<String>,
+        text: String,
+    ) -> Json<usize> {
+        let reached = io.to(room.as_str()).all_sockets().len();
+        let _ = io.to(room).emit("announcement", text);
+        Json(reached)
+    }
+    Router::new()
+        .route("/rooms/{room}", get(size))
+        .route("/rooms/{room}/announce", post(announce))
+        .with_state(io.clone())
 }

@@ -64,6 +64,7 @@ mod remote;
 mod server;
 mod server_side;
 mod socket;
+mod tower;
 
 pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 pub use args::Args;
@@ -82,3 +83,4 @@ pub use server_side::ServerSideEmitter;
 pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};
 pub use socketio_adapter::{Handshake, Room, SocketId};
 pub use socketio_parser::Value;
+pub use tower::{SocketIoLayer, SocketIoService};
