@@ -2,6 +2,7 @@
 //! the decoding of its packets.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use engineio_server::{CloseReason, Connection, Message, OutgoingMessage};
@@ -13,6 +14,48 @@ use crate::extract::HandlerContext;
 use crate::handler::run_now;
 use crate::server::ServerInner;
 use crate::{handshake, DisconnectReason, Error, Namespace, Socket};
+
+/// A client: one engine.io connection and the sockets it opened over it,
+/// one per namespace (Node's `socket.client`).
+#[derive(Clone)]
+pub struct Client(Arc<ClientShared>);
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("sid", self.0.engine.sid())
+            .field("protocol", &self.0.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn new(shared: Arc<ClientShared>) -> Self {
+        Self(shared)
+    }
+
+    /// The engine.io connection (Node's `client.conn`).
+    pub fn conn(&self) -> &engineio_server::Socket {
+        &self.0.engine
+    }
+
+    /// The HTTP request that opened the connection (Node's
+    /// `client.request`).
+    pub fn request(&self) -> &engineio_server::RequestInfo {
+        self.0.engine.request()
+    }
+
+    /// The socket.io protocol revision the client speaks (v4 for
+    /// socket.io 2.x, v5 for 3.x and 4.x).
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.0.protocol
+    }
+
+    /// The client's sockets, one per namespace it joined.
+    pub fn sockets(&self) -> Vec<Socket> {
+        lock(&self.0.sockets).values().cloned().collect()
+    }
+}
 
 /// What the client's sockets share.
 pub(crate) struct ClientShared {
@@ -340,12 +383,12 @@ impl ClientShared {
 }
 
 /// The engine.io connection object of a socket.io client.
-pub(crate) struct Client {
+pub(crate) struct ClientConn {
     shared: Arc<ClientShared>,
     decoder: Box<dyn Decode>,
 }
 
-impl Client {
+impl ClientConn {
     /// A client on a new engine.io session. A socket.io 2.x client (engine.io
     /// v3) is in `/` at once; a newer one must join a namespace within the
     /// connect timeout.
@@ -388,7 +431,7 @@ impl Client {
     }
 }
 
-impl Connection for Client {
+impl Connection for ClientConn {
     fn on_message(&mut self, message: Message) {
         match self.decoder.handle_message(message) {
             Ok(Some(packet)) => self.shared.handle_packet(packet),

@@ -68,6 +68,7 @@ mod tower;
 
 pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 pub use args::Args;
+pub use client::Client;
 pub use dynamic::DynamicNamespace;
 pub use error::Error;
 pub use extract::{Data, Event, State, TryData};

@@ -388,7 +388,7 @@ impl NsInner {
             let Some(socket) = sockets.get(id) else {
                 continue;
             };
-            let version = socket.client().protocol();
+            let version = socket.shared_client().protocol();
             let slot = usize::from(version == ProtocolVersion::V5);
             let messages = encoded[slot].get_or_insert_with(|| {
                 let encoded = self.parsers.get(version).encode(packet);
@@ -407,7 +407,9 @@ impl LocalSockets for NsInner {
 
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags) {
         self.each_target(sockets, packet, |socket, messages| {
-            socket.client().send_messages(messages, flags.volatile);
+            socket
+                .shared_client()
+                .send_messages(messages, flags.volatile);
         });
     }
 
@@ -423,7 +425,10 @@ impl LocalSockets for NsInner {
             if let Some(id) = packet.id() {
                 socket.register_ack(id, AckWaiter::Many(acks.clone()));
             }
-            if socket.client().send_messages(messages, flags.volatile) {
+            if socket
+                .shared_client()
+                .send_messages(messages, flags.volatile)
+            {
                 sent += 1;
             }
         });

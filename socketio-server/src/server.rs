@@ -17,7 +17,7 @@ use socketio_adapter::{AdapterFactory, InMemoryAdapter, Room, SocketId};
 use socketio_parser::{JsonParser, Parser, ProtocolVersion, Value};
 use tokio::net::ToSocketAddrs;
 
-use crate::client::Client;
+use crate::client::ClientConn;
 use crate::dynamic::DynamicNamespace;
 use crate::extract::States;
 use crate::handler::Handler;
@@ -120,7 +120,7 @@ impl ServerInner {
     }
 }
 
-/// Hands each new engine.io session to a socket.io [`Client`].
+/// Hands each new engine.io session to a socket.io client.
 pub(crate) struct EngineHandler {
     server: Weak<ServerInner>,
 }
@@ -130,7 +130,7 @@ impl engineio_server::Handler for EngineHandler {
 
     fn on_connect(&self, socket: engineio_server::Socket) -> ClientConnection {
         match self.server.upgrade() {
-            Some(server) => ClientConnection(Some(Client::new(server, socket))),
+            Some(server) => ClientConnection(Some(ClientConn::new(server, socket))),
             None => {
                 socket.close();
                 ClientConnection(None)
@@ -141,7 +141,7 @@ impl engineio_server::Handler for EngineHandler {
 
 /// The engine.io connection object: a client, or nothing while the server
 /// is being dropped.
-pub(crate) struct ClientConnection(Option<Client>);
+pub(crate) struct ClientConnection(Option<ClientConn>);
 
 impl engineio_server::Connection for ClientConnection {
     fn on_message(&mut self, message: engineio_server::Message) {
@@ -508,6 +508,29 @@ impl Server {
     /// listens on.
     pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<SocketAddr> {
         self.0.engine.listen(addr).await
+    }
+
+    /// The path the server answers on (Node's `io.path()`).
+    pub fn path(&self) -> &str {
+        self.0.engine.path()
+    }
+
+    /// How long a client may take to join a namespace (Node's
+    /// `io.connectTimeout()`).
+    pub fn connect_timeout(&self) -> Duration {
+        self.0.connect_timeout
+    }
+
+    /// The engine.io options the server runs with: timings, limits,
+    /// transports, CORS.
+    pub fn engine_config(&self) -> &engineio_server::Config {
+        self.0.engine.config()
+    }
+
+    /// How many engine.io connections are open (Node's
+    /// `io.engine.clientsCount`).
+    pub fn connection_count(&self) -> usize {
+        self.0.engine.session_count()
     }
 
     /// Whether `path` is the server's (to route requests to [`Server::handle`]).

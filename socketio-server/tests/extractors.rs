@@ -244,3 +244,112 @@ async fn emit_with_ack_waits_without_a_timeout_until_the_answer_or_the_socket_le
         .unwrap();
     assert_eq!(answer, Err(Error::Disconnected));
 }
+
+#[tokio::test]
+async fn once_off_and_remove_all_listeners_as_in_node() {
+    let (_io, addr, mut sockets) = start().await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
+    let (tx, mut seen) = channel();
+    let listener = |tag: &'static str| {
+        let tx = tx.clone();
+        move |Event(e): Event| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(format!("{tag} {e}"));
+            }
+        }
+    };
+    socket.once("a", listener("once"));
+    let kept = socket.on("a", listener("on"));
+    let dropped = socket.on("a", listener("off"));
+    socket.off("a", Some(dropped));
+    socket.on("b", listener("b"));
+    send(&mut ws, r#"42["a"]"#).await;
+    assert_eq!(recv(&mut seen).await, "once a");
+    assert_eq!(recv(&mut seen).await, "on a");
+    send(&mut ws, r#"42["a"]"#).await;
+    assert_eq!(recv(&mut seen).await, "on a", "once ran once; off is gone");
+    socket.off("a", None);
+    send(&mut ws, r#"42["a"]"#).await;
+    send(&mut ws, r#"42["b"]"#).await;
+    assert_eq!(recv(&mut seen).await, "b b", "nothing is left for a");
+    socket.remove_all_listeners();
+    socket.off("a", Some(kept));
+    socket.on("c", listener("c"));
+    send(&mut ws, r#"42["b"]"#).await;
+    send(&mut ws, r#"42["a"]"#).await;
+    send(&mut ws, r#"42["c"]"#).await;
+    // Packets are handled in order: nothing ran for "b" or "a".
+    assert_eq!(recv(&mut seen).await, "c c");
+}
+
+#[tokio::test]
+async fn the_client_its_sockets_and_the_servers_options() {
+    let io = Server::builder()
+        .path("/rt/")
+        .connect_timeout(Duration::from_millis(300))
+        .build();
+    assert_eq!(
+        (io.path(), io.connect_timeout()),
+        ("/rt/", Duration::from_millis(300))
+    );
+    let (tx, mut sockets) = channel();
+    for nsp in ["/", "/b"] {
+        let tx = tx.clone();
+        io.of(nsp).on_connection(move |socket: Socket| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(socket);
+            }
+        });
+    }
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let url = format!("ws://{addr}/rt/?EIO=4&transport=websocket&x=1");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    next(&mut ws).await;
+    send(&mut ws, "40").await;
+    send(&mut ws, "40/b,").await;
+    let first: Socket = recv(&mut sockets).await;
+    let second: Socket = recv(&mut sockets).await;
+    let client = first.client();
+    assert_eq!(client.conn().sid(), second.client().conn().sid());
+    assert_eq!(
+        client.request().uri.query(),
+        Some("EIO=4&transport=websocket&x=1")
+    );
+    let mut ids: Vec<String> = client
+        .sockets()
+        .iter()
+        .map(|s| s.id().to_string())
+        .collect();
+    ids.sort();
+    let mut expected = vec![first.id().to_string(), second.id().to_string()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert_eq!(io.connection_count(), 1);
+}
+
+#[tokio::test]
+async fn prepend_any_outgoing_runs_first() {
+    let (_io, addr, mut sockets) = start().await;
+    let (_ws, socket) = joined(addr, &mut sockets).await;
+    let (tx, mut seen) = channel();
+    for (tag, first) in [("second", false), ("first", true)] {
+        let tx = tx.clone();
+        let listener = move |_s: Socket, event: String, _args: Vec<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(format!("{tag} {event}"));
+            }
+        };
+        if first {
+            socket.prepend_any_outgoing(listener);
+        } else {
+            socket.on_any_outgoing(listener);
+        }
+    }
+    socket.emit("e", ()).unwrap();
+    assert_eq!(recv(&mut seen).await, "first e");
+    assert_eq!(recv(&mut seen).await, "second e");
+}

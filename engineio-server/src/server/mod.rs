@@ -141,6 +141,11 @@ impl<H: Handler> Server<H> {
         Some(Socket::new(entry.core.clone()))
     }
 
+    /// The path the server answers on.
+    pub fn path(&self) -> &str {
+        &self.inner.config.path
+    }
+
     /// Whether `path` is this server's (with or without the trailing slash).
     pub fn matches_path(&self, path: &str) -> bool {
         let own = &self.inner.config.path;

@@ -94,7 +94,7 @@ impl SocketEmitter<'_> {
         if !socket.connected() {
             return Err(Error::Disconnected);
         }
-        socket.client().send_volatile(&packet);
+        socket.shared_client().send_volatile(&packet);
         Ok(())
     }
 }

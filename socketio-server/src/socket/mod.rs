@@ -16,7 +16,7 @@ use socketio_parser::{Packet, Value, RESERVED_EVENTS};
 use tokio::sync::oneshot;
 
 use crate::args::to_args;
-use crate::client::ClientShared;
+use crate::client::{Client, ClientShared};
 use crate::extract::HandlerContext;
 use crate::handler::{erase, run_now, AckSender, BoxFuture, ErasedHandler, Handler, ResultFuture};
 use crate::namespace::Namespace;
@@ -35,8 +35,8 @@ type AnyHandler = Arc<dyn Fn(Socket, String, Vec<Value>) -> BoxFuture + Send + S
 type PacketMiddleware = Arc<dyn Fn(Socket, Vec<Value>) -> ResultFuture<Vec<Value>> + Send + Sync>;
 type ErrorHandler = Arc<dyn Fn(Socket, Error) -> BoxFuture + Send + Sync>;
 
-/// Names a listener added with [`Socket::on_any`] or
-/// [`Socket::on_any_outgoing`], to remove it later.
+/// Names a listener added with [`Socket::on`], [`Socket::once`],
+/// [`Socket::on_any`] or [`Socket::on_any_outgoing`], to remove it later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
@@ -56,9 +56,18 @@ pub(crate) enum AckWaiter {
     Many(BroadcastAcks),
 }
 
+/// A handler of one event.
+#[derive(Clone)]
+struct Listener {
+    id: ListenerId,
+    handler: EventHandler,
+    /// Added with [`Socket::once`]: removed before its first call.
+    once: bool,
+}
+
 #[derive(Default)]
 struct Handlers {
-    events: HashMap<String, Vec<EventHandler>>,
+    events: HashMap<String, Vec<Listener>>,
     any: Vec<(ListenerId, AnyHandler)>,
     any_outgoing: Vec<(ListenerId, AnyHandler)>,
     middleware: Vec<PacketMiddleware>,
@@ -201,15 +210,55 @@ impl Socket {
     ///     });
     /// });
     /// ```
-    pub fn on<T, H>(&self, event: &str, handler: H)
+    ///
+    /// Returns an id that [`Socket::off`] takes to remove this handler.
+    pub fn on<T, H>(&self, event: &str, handler: H) -> ListenerId
     where
         H: Handler<T, ()>,
     {
+        self.add_listener(event, erase(handler), false)
+    }
+
+    /// As [`Socket::on`], but the handler runs for the next `event` only
+    /// (Node's `once`).
+    pub fn once<T, H>(&self, event: &str, handler: H) -> ListenerId
+    where
+        H: Handler<T, ()>,
+    {
+        self.add_listener(event, erase(handler), true)
+    }
+
+    fn add_listener(&self, event: &str, handler: EventHandler, once: bool) -> ListenerId {
+        let id = ListenerId::next();
         lock(&self.0.handlers)
             .events
             .entry(event.to_owned())
             .or_default()
-            .push(erase(handler));
+            .push(Listener { id, handler, once });
+        id
+    }
+
+    /// Removes the handler `id` of `event`, or all of them with `None`
+    /// (Node's `off` and `removeAllListeners(event)`).
+    pub fn off(&self, event: &str, id: Option<ListenerId>) {
+        let mut handlers = lock(&self.0.handlers);
+        match id {
+            Some(id) => {
+                if let Some(listeners) = handlers.events.get_mut(event) {
+                    listeners.retain(|l| l.id != id);
+                }
+            }
+            None => {
+                handlers.events.remove(event);
+            }
+        }
+    }
+
+    /// Removes every event handler of the socket (Node's
+    /// `removeAllListeners()`); any-listeners, middlewares and disconnect
+    /// handlers stay.
+    pub fn remove_all_listeners(&self) {
+        lock(&self.0.handlers).events.clear();
     }
 
     /// Reports that a handler of `event` could not be called: the error
@@ -266,10 +315,24 @@ impl Socket {
         F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.add_outgoing(false, Arc::new(move |s, e, a| Box::pin(handler(s, e, a))))
+    }
+
+    /// As [`Socket::on_any_outgoing`], but runs before the listeners
+    /// already added (Node's `prependAnyOutgoing`).
+    pub fn prepend_any_outgoing<F, Fut>(&self, handler: F) -> ListenerId
+    where
+        F: Fn(Self, String, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.add_outgoing(true, Arc::new(move |s, e, a| Box::pin(handler(s, e, a))))
+    }
+
+    fn add_outgoing(&self, first: bool, handler: AnyHandler) -> ListenerId {
         let id = ListenerId::next();
-        lock(&self.0.handlers)
-            .any_outgoing
-            .push((id, Arc::new(move |s, e, a| Box::pin(handler(s, e, a)))));
+        let outgoing = &mut lock(&self.0.handlers).any_outgoing;
+        let at = if first { 0 } else { outgoing.len() };
+        outgoing.insert(at, (id, handler));
         self.0.watches_outgoing.store(true, Ordering::Release);
         id
     }
@@ -468,8 +531,15 @@ impl Socket {
         self.0.client.send_packet(packet)
     }
 
-    pub(crate) fn client(&self) -> &Arc<ClientShared> {
+    pub(crate) fn shared_client(&self) -> &Arc<ClientShared> {
         &self.0.client
+    }
+
+    /// The client this socket belongs to (Node's `socket.client`): its
+    /// connection, its handshake request, and its sockets on other
+    /// namespaces.
+    pub fn client(&self) -> Client {
+        Client::new(self.0.client.clone())
     }
 
     pub(crate) fn register_ack(&self, id: u64, waiter: AckWaiter) {
@@ -546,9 +616,19 @@ impl Socket {
             return;
         };
         let (any, handlers) = {
-            let handlers = lock(&self.0.handlers);
+            let mut handlers = lock(&self.0.handlers);
             let any: Vec<AnyHandler> = handlers.any.iter().map(|(_, h)| h.clone()).collect();
-            (any, handlers.events.get(&name).cloned().unwrap_or_default())
+            let listeners = match handlers.events.get_mut(&name) {
+                Some(listeners) => {
+                    let all: Vec<EventHandler> =
+                        listeners.iter().map(|l| l.handler.clone()).collect();
+                    // A `once` handler is gone before it runs, as in Node.
+                    listeners.retain(|l| !l.once);
+                    all
+                }
+                None => Vec::new(),
+            };
+            (any, listeners)
         };
         for listener in any {
             run_now(listener(self.clone(), name.clone(), data.clone()));
