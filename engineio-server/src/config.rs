@@ -76,6 +76,12 @@ pub struct Cookie {
     pub http_only: bool,
     /// Its `SameSite` (default lax).
     pub same_site: SameSite,
+    /// Whether it has `Secure` (default false).
+    pub secure: bool,
+    /// Its `Domain` (default none).
+    pub domain: Option<String>,
+    /// Its `Max-Age`, in whole seconds (default none: a session cookie).
+    pub max_age: Option<Duration>,
 }
 
 impl Default for Cookie {
@@ -85,15 +91,30 @@ impl Default for Cookie {
             path: "/".to_owned(),
             http_only: true,
             same_site: SameSite::Lax,
+            secure: false,
+            domain: None,
+            max_age: None,
         }
     }
 }
 
 impl Cookie {
+    /// The `Set-Cookie` value, its attributes in the order Node's `cookie`
+    /// package writes them.
     pub(crate) fn header_value(&self, sid: &str) -> String {
-        let mut value = format!("{}={}; Path={}", self.name, sid, self.path);
+        let mut value = format!("{}={}", self.name, sid);
+        if let Some(max_age) = self.max_age {
+            value.push_str(&format!("; Max-Age={}", max_age.as_secs()));
+        }
+        if let Some(domain) = &self.domain {
+            value.push_str(&format!("; Domain={domain}"));
+        }
+        value.push_str(&format!("; Path={}", self.path));
         if self.http_only {
             value.push_str("; HttpOnly");
+        }
+        if self.secure {
+            value.push_str("; Secure");
         }
         value.push_str(match self.same_site {
             SameSite::Strict => "; SameSite=Strict",

@@ -6,6 +6,7 @@ mod support;
 
 use std::convert::Infallible;
 use std::io::Read as _;
+use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_server::{Config, Cookie, Cors, Message, SameSite, Server};
@@ -82,6 +83,7 @@ async fn the_cookie_carries_the_sid_when_asked_for() {
         path: "/app".into(),
         http_only: false,
         same_site: SameSite::Strict,
+        ..Cookie::default()
     };
     let t = start(Config::default().cookie(cookie)).await;
     let answer = get(t.addr, "/engine.io/?EIO=4&transport=polling").await;
@@ -92,6 +94,25 @@ async fn the_cookie_carries_the_sid_when_asked_for() {
         format!(
             "sess={}; Path=/app; SameSite=Strict",
             open["sid"].as_str().unwrap()
+        )
+    );
+
+    // Every attribute, in the order Node's `cookie` package writes them.
+    let cookie = Cookie {
+        secure: true,
+        domain: Some("example.com".into()),
+        max_age: Some(Duration::from_millis(3_600_700)),
+        ..Cookie::default()
+    };
+    let t = start(Config::default().cookie(cookie)).await;
+    let answer = get(t.addr, "/engine.io/?EIO=4&transport=polling").await;
+    let sid = answer.text()[1..].to_owned();
+    let sid: serde_json::Value = serde_json::from_str(&sid).unwrap();
+    assert_eq!(
+        answer.headers["set-cookie"],
+        format!(
+            "io={}; Max-Age=3600; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Lax",
+            sid["sid"].as_str().unwrap()
         )
     );
 }
