@@ -18,4 +18,7 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("no randomness for a session id: {0}")]
     Random(String),
+    /// The TLS certificate or key could not be read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
 }

@@ -61,6 +61,8 @@ mod server;
 mod session;
 mod sid;
 mod socket;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use close::CloseReason;
 pub use config::{Config, ConnectionError, Cookie, Refusal, RequestHead, SameSite};
@@ -74,3 +76,5 @@ pub use server::{RemoteAddr, Server};
 pub use session::{Event, Session, SessionConfig, Timer, Transmit, UPGRADE_CHECK};
 pub use sid::Sid;
 pub use socket::{RequestInfo, Socket};
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;

@@ -70,6 +70,8 @@ pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 pub use args::Args;
 pub use client::Client;
 pub use dynamic::DynamicNamespace;
+#[cfg(feature = "tls")]
+pub use engineio_server::TlsConfig;
 pub use error::Error;
 pub use extract::{Data, Event, State, TryData};
 pub use handler::{AckSender, Handler};

@@ -510,6 +510,27 @@ impl Server {
         self.0.engine.listen(addr).await
     }
 
+    /// As [`Server::listen`], over TLS (HTTPS and WSS), with a certificate
+    /// chain and key given as [`TlsConfig`](engineio_server::TlsConfig)
+    /// (feature `tls`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use socketio_server::{Server, TlsConfig};
+    /// let io = Server::builder().build();
+    /// let tls = TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// io.listen_tls("0.0.0.0:443", tls).await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub async fn listen_tls(
+        &self,
+        addr: impl ToSocketAddrs,
+        tls: engineio_server::TlsConfig,
+    ) -> std::io::Result<SocketAddr> {
+        self.0.engine.listen_tls(addr, tls).await
+    }
+
     /// The path the server answers on (Node's `io.path()`).
     pub fn path(&self) -> &str {
         self.0.engine.path()

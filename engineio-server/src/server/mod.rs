@@ -360,6 +360,47 @@ impl<H: Handler> Server<H> {
     /// returns the address it listens on (useful with port 0). Requests for
     /// other paths get 404. [`Server::close`] stops it and frees the port.
     pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<SocketAddr> {
+        self.listen_with(addr, |stream| async move { Some(stream) })
+            .await
+    }
+
+    /// As [`Server::listen`], over TLS (HTTPS and WSS) with `tls`; see
+    /// [`TlsConfig`](crate::TlsConfig). Each connection's TLS handshake
+    /// runs in its own task, so a slow one delays no other.
+    #[cfg(feature = "tls")]
+    pub async fn listen_tls(
+        &self,
+        addr: impl ToSocketAddrs,
+        tls: crate::TlsConfig,
+    ) -> std::io::Result<SocketAddr> {
+        let acceptor = tls.acceptor();
+        self.listen_with(addr, move |stream| {
+            let acceptor = acceptor.clone();
+            async move {
+                match acceptor.accept(stream).await {
+                    Ok(stream) => Some(stream),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "TLS handshake failed");
+                        None
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    /// Binds `addr` and serves each accepted connection once `wrap` has
+    /// made it ready (or dropped it), in the connection's own task.
+    async fn listen_with<W, Fut, S>(
+        &self,
+        addr: impl ToSocketAddrs,
+        wrap: W,
+    ) -> std::io::Result<SocketAddr>
+    where
+        W: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = Option<S>> + Send + 'static,
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let server = self.clone();
@@ -380,7 +421,13 @@ impl<H: Handler> Server<H> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(server.clone().serve_connection(stream, peer));
+                let ready = wrap(stream);
+                let server = server.clone();
+                tokio::spawn(async move {
+                    if let Some(stream) = ready.await {
+                        server.serve_connection(stream, peer).await;
+                    }
+                });
                 // Let the new connection read its first request before the
                 // next is accepted: requests sent together on several
                 // connections are then handled in the order they came, as
@@ -399,7 +446,10 @@ impl<H: Handler> Server<H> {
         Ok(local)
     }
 
-    async fn serve_connection(self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn serve_connection<S>(self, stream: S, peer: SocketAddr)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let mut shutdown = self.inner.shutdown.subscribe();
         let server = self.clone();
         let service =
