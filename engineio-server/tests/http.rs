@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use engineio_server::{Config, Cookie, Cors, Message, SameSite, Server};
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use support::*;
 
 #[tokio::test]
@@ -233,4 +233,42 @@ async fn the_server_mounts_next_to_other_routes() {
     );
     // WebSocket upgrades work through the mounted service too.
     probed(addr, &sid).await;
+}
+
+#[tokio::test]
+async fn long_polling_over_http2() {
+    let mut t = start(Config::default()).await;
+    let tcp = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let addr = t.addr;
+    let get = |path: String| {
+        Request::get(format!("http://{addr}{path}"))
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    };
+    // The handshake, a POST and a GET, all on the one HTTP/2 connection.
+    let answer = sender
+        .send_request(get("/engine.io/?EIO=4&transport=polling".into()))
+        .await
+        .unwrap();
+    assert_eq!(answer.version(), http::Version::HTTP_2);
+    let body = answer.into_body().collect().await.unwrap().to_bytes();
+    let open: serde_json::Value = serde_json::from_slice(&body[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap().to_owned();
+    t.next_connect().await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let post = Request::post(format!("http://{}{path}", t.addr))
+        .body(Full::new(Bytes::from("4over h2")))
+        .unwrap();
+    let answer = sender.send_request(post).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer = sender.send_request(get(path)).await.unwrap();
+    let body = answer.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], b"4over h2", "echoed");
 }

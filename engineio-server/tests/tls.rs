@@ -26,16 +26,26 @@ async fn connect(
     addr: std::net::SocketAddr,
     cert: &str,
 ) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    connect_alpn(addr, cert, Vec::new()).await
+}
+
+/// The same, offering `alpn`.
+async fn connect_alpn(
+    addr: std::net::SocketAddr,
+    cert: &str,
+    alpn: Vec<Vec<u8>>,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     for der in rustls::pki_types::pem::PemObject::pem_slice_iter(cert.as_bytes()) {
         roots.add(der.unwrap()).unwrap();
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+    config.alpn_protocols = alpn;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let name = ServerName::try_from("localhost").unwrap();
@@ -74,6 +84,23 @@ async fn polling_and_websocket_over_tls() {
         .unwrap();
     let echo = ws.next().await.unwrap().unwrap();
     assert_eq!(echo.to_text().unwrap(), "4over tls");
+
+    // HTTP/2 chosen by ALPN: polling over one multiplexed connection.
+    let stream = connect_alpn(addr, &cert, vec![b"h2".to_vec()]).await;
+    assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let request = http::Request::get("https://localhost/engine.io/?EIO=4&transport=polling")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let answer = sender.send_request(request).await.unwrap();
+    assert_eq!(answer.version(), http::Version::HTTP_2);
+    assert_eq!(answer.status(), 200);
     server.close().await;
 }
 

@@ -18,7 +18,7 @@ use engineio_protocol::{Error as ProtocolError, ErrorCode, ProtocolVersion, Quer
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Body;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 use tracing::Instrument as _;
@@ -458,9 +458,10 @@ impl<H: Handler> Server<H> {
                 request.extensions_mut().insert(RemoteAddr(peer));
                 async move { Ok::<_, Infallible>(server.handle(request).await) }
             });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades();
+        // HTTP/1.1, or HTTP/2 for clients that speak it (prior knowledge,
+        // or ALPN over TLS): long-polling then shares one connection.
+        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         tokio::pin!(conn);
         tokio::select! {
             result = conn.as_mut() => {
