@@ -1,6 +1,8 @@
 //! The server's options, set with builder methods.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,7 +51,9 @@ impl Refusal {
     }
 }
 
-type AllowRequest = Arc<dyn Fn(&RequestHead) -> Result<(), Refusal> + Send + Sync>;
+type AllowRequest = Arc<
+    dyn Fn(&RequestHead) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send>> + Send + Sync,
+>;
 type HeadersHook = Arc<dyn Fn(&RequestHead, &mut HeaderMap) + Send + Sync>;
 type ErrorHook = Arc<dyn Fn(&ConnectionError) + Send + Sync>;
 
@@ -314,7 +318,45 @@ impl Config {
         mut self,
         hook: impl Fn(&RequestHead) -> Result<(), Refusal> + Send + Sync + 'static,
     ) -> Self {
-        self.allow_request = Some(Arc::new(hook));
+        self.allow_request = Some(Arc::new(move |head| {
+            let verdict = hook(head);
+            Box::pin(std::future::ready(verdict))
+        }));
+        self
+    }
+
+    /// As [`Config::allow_request`], for a hook that must wait (a database,
+    /// another service). It looks at the request at once and returns a
+    /// future that owns what it needs:
+    ///
+    /// ```
+    /// use engineio_server::{Config, Refusal};
+    ///
+    /// async fn token_is_valid(token: Option<String>) -> bool {
+    ///     token.is_some()
+    /// }
+    ///
+    /// let config = Config::default().allow_request_async(|head| {
+    ///     let token = head
+    ///         .headers
+    ///         .get("x-token")
+    ///         .and_then(|v| v.to_str().ok())
+    ///         .map(str::to_owned);
+    ///     async move {
+    ///         match token_is_valid(token).await {
+    ///             true => Ok(()),
+    ///             false => Err(Refusal::new("no token")),
+    ///         }
+    ///     }
+    /// });
+    /// # let _ = config;
+    /// ```
+    pub fn allow_request_async<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(&RequestHead) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Refusal>> + Send + 'static,
+    {
+        self.allow_request = Some(Arc::new(move |head| Box::pin(hook(head))));
         self
     }
 

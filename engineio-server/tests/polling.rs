@@ -259,6 +259,49 @@ async fn refused_requests_get_the_spec_error_and_status() {
 }
 
 #[tokio::test]
+async fn an_async_allow_request_hook_may_wait_before_it_answers() {
+    let config = Config::default().allow_request_async(|head| {
+        let token = head.headers.get("x-token").cloned();
+        async move {
+            // A lookup elsewhere.
+            tokio::task::yield_now().await;
+            match token {
+                Some(t) if t == "good" => Ok(()),
+                _ => Err(engineio_server::Refusal::new("bad token")),
+            }
+        }
+    });
+    let mut t = start(config).await;
+    let refused = send(
+        t.addr,
+        Request::get("/engine.io/?EIO=4&transport=polling")
+            .header("x-token", "bad")
+            .body(Full::default())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.json()["message"], "bad token");
+    let allowed = send(
+        t.addr,
+        Request::get("/engine.io/?EIO=4&transport=polling")
+            .header("x-token", "good")
+            .body(Full::default())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    t.next_connect().await;
+    // Requests of an open session are not asked about again.
+    let open: serde_json::Value = serde_json::from_str(&allowed.text()[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap();
+    assert_eq!(
+        post(t.addr, &polling(sid), "4hi").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn connection_errors_are_observable() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let config = Config::default().on_connection_error(move |e| {

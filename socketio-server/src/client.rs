@@ -150,30 +150,37 @@ impl ClientShared {
             tracing::debug!(nsp, "already connected or connecting");
             return;
         }
-        let Some(ns) = self.server.namespace(nsp, &auth) else {
-            lock(&self.connecting).remove(nsp);
-            let _span = tracing::debug_span!("socketio.refuse", nsp, message = "Invalid namespace")
-                .entered();
-            tracing::debug!("invalid namespace");
-            // An object with a message in both protocols, as Node 4.8 sends
-            // it (a 2.x client hears it as an `error` event).
-            let data = Value::Object(vec![(
-                "message".into(),
-                Value::String("Invalid namespace".into()),
-            )]);
-            let _ = self.send_packet(&Packet::ConnectError {
-                nsp: nsp.to_owned().into(),
-                data,
-            });
-            return;
-        };
         let client = self.clone();
-        let span =
-            tracing::debug_span!("socketio.join", nsp = %ns.name(), id = tracing::field::Empty);
+        let span = tracing::debug_span!("socketio.join", nsp, id = tracing::field::Empty);
+        let nsp = nsp.to_owned();
         run_now(tracing::Instrument::instrument(
-            async move { client.admit(ns, auth).await },
+            async move {
+                match client.server.namespace(&nsp, &auth).await {
+                    Some(ns) => client.admit(ns, auth).await,
+                    None => client.invalid_namespace(&nsp),
+                }
+            },
             span,
         ));
+    }
+
+    /// Refuses a CONNECT to a namespace that does not exist and that no
+    /// dynamic namespace accepts.
+    fn invalid_namespace(&self, nsp: &str) {
+        lock(&self.connecting).remove(nsp);
+        let _span =
+            tracing::debug_span!("socketio.refuse", nsp, message = "Invalid namespace").entered();
+        tracing::debug!("invalid namespace");
+        // An object with a message in both protocols, as Node 4.8 sends it
+        // (a 2.x client hears it as an `error` event).
+        let data = Value::Object(vec![(
+            "message".into(),
+            Value::String("Invalid namespace".into()),
+        )]);
+        let _ = self.send_packet(&Packet::ConnectError {
+            nsp: nsp.to_owned().into(),
+            data,
+        });
     }
 
     /// Recovers the session the client asks for, if it can, runs the

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use regex::Regex;
@@ -14,7 +16,8 @@ use crate::handler::Handler;
 use crate::namespace::{read, write, NsHandlers};
 use crate::{Error, Namespace};
 
-type Predicate = Box<dyn Fn(&str, &Value) -> bool + Send + Sync>;
+type Predicate =
+    Box<dyn Fn(&str, &Value) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
 
 /// Which names a dynamic namespace accepts.
 enum Matcher {
@@ -56,10 +59,14 @@ impl DynamicNamespace {
         Self::with(Matcher::Regex(regex))
     }
 
-    pub(crate) fn predicate(
-        predicate: impl Fn(&str, &Value) -> bool + Send + Sync + 'static,
-    ) -> Self {
-        Self::with(Matcher::Predicate(Box::new(predicate)))
+    pub(crate) fn predicate<F, Fut>(predicate: F) -> Self
+    where
+        F: Fn(&str, &Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        Self::with(Matcher::Predicate(Box::new(move |name, auth| {
+            Box::pin(predicate(name, auth))
+        })))
     }
 
     fn with(matcher: Matcher) -> Self {
@@ -71,10 +78,10 @@ impl DynamicNamespace {
     }
 
     /// Whether a client asking for `name` with `auth` gets a child here.
-    pub(crate) fn accepts(&self, name: &str, auth: &Value) -> bool {
+    pub(crate) async fn accepts(&self, name: &str, auth: &Value) -> bool {
         match &self.0.matcher {
             Matcher::Regex(r) => r.is_match(name),
-            Matcher::Predicate(p) => p(name, auth),
+            Matcher::Predicate(p) => p(name, auth).await,
         }
     }
 

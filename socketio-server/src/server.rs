@@ -56,14 +56,20 @@ impl ServerInner {
     /// The namespace a client asking for `name` with `auth` joins: one that
     /// exists, or a new child of the first dynamic namespace that accepts
     /// it.
-    pub(crate) fn namespace(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
+    pub(crate) async fn namespace(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
         if let Some(ns) = read(&self.namespaces).get(name) {
             return Some(ns.clone());
         }
-        let parent = read(&self.dynamic)
-            .iter()
-            .find(|parent| parent.accepts(name, auth))
-            .cloned()?;
+        // Asked in order, none of ours locked while a predicate runs.
+        let parents = read(&self.dynamic).clone();
+        let mut accepted = None;
+        for parent in parents {
+            if parent.accepts(name, auth).await {
+                accepted = Some(parent);
+                break;
+            }
+        }
+        let parent = accepted?;
         let mut namespaces = write(&self.namespaces);
         let child = namespaces
             .entry(name.to_owned())
@@ -406,6 +412,29 @@ impl Server {
         &self,
         predicate: impl Fn(&str, &Value) -> bool + Send + Sync + 'static,
     ) -> DynamicNamespace {
+        self.add_dynamic(DynamicNamespace::predicate(move |name, auth| {
+            std::future::ready(predicate(name, auth))
+        }))
+    }
+
+    /// As [`Server::of_predicate`], for a predicate that must wait (a
+    /// lookup elsewhere). It looks at the name and auth at once and returns
+    /// a future that owns what it needs.
+    ///
+    /// ```
+    /// use socketio_server::Server;
+    /// let io = Server::builder().build();
+    /// let rooms = io.of_predicate_async(|name, _auth| {
+    ///     let name = name.to_owned();
+    ///     async move { name.starts_with("/room-") }
+    /// });
+    /// # let _ = rooms;
+    /// ```
+    pub fn of_predicate_async<F, Fut>(&self, predicate: F) -> DynamicNamespace
+    where
+        F: Fn(&str, &Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send + 'static,
+    {
         self.add_dynamic(DynamicNamespace::predicate(predicate))
     }
 

@@ -125,6 +125,35 @@ async fn a_predicate_sees_the_name_and_the_auth_payload() {
     );
 }
 
+#[tokio::test]
+async fn an_async_predicate_may_wait_and_packets_keep_their_order() {
+    let io = Server::builder().build();
+    io.of_predicate_async(|name, auth| {
+        let allowed = name.starts_with("/room-") && auth.get("key").is_some();
+        async move {
+            // A lookup elsewhere.
+            tokio::task::yield_now().await;
+            allowed
+        }
+    })
+    .on_connection(|socket: Socket| async move {
+        let _ = socket.emit("in", socket.namespace().name());
+    });
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    let mut ws = client(addr).await;
+    send(&mut ws, r#"40/room-1,{}"#).await;
+    send(&mut ws, r#"40/room-2,{"key":1}"#).await;
+    assert_eq!(
+        next(&mut ws).await.unwrap(),
+        r#"44/room-1,{"message":"Invalid namespace"}"#
+    );
+    assert!(next(&mut ws).await.unwrap().starts_with("40/room-2,{"));
+    assert_eq!(
+        next(&mut ws).await.unwrap(),
+        r#"42/room-2,["in","/room-2"]"#
+    );
+}
+
 async fn child_after_last_socket_leaves(cleanup: bool) -> usize {
     let io = Server::builder()
         .cleanup_empty_child_namespaces(cleanup)

@@ -185,6 +185,19 @@ impl<H: Handler> Server<H> {
                 return response::refuse(config, &head, code, message.as_deref(), context);
             }
         };
+        // Last of Node's checks, for handshakes: the application's hook.
+        if let (None, Some(hook)) = (&entry, &config.allow_request) {
+            if let Err(refusal) = hook(&head).await {
+                let message = Some(refusal.message.as_str());
+                return response::refuse(
+                    config,
+                    &head,
+                    ErrorCode::Forbidden,
+                    message,
+                    "allow_request refused",
+                );
+            }
+        }
         // `verify` made sure the transport matches the upgrade header and
         // that a sid names a live session.
         match (entry, query.transport) {
@@ -208,7 +221,8 @@ impl<H: Handler> Server<H> {
     }
 
     /// The checks of Node's engine.io `verify`, in its order, with the
-    /// stricter `EIO` rule: transport, version, session, method, hook.
+    /// stricter `EIO` rule: transport, version, session, method (the
+    /// `allow_request` hook, which may wait, comes after, in `handle`).
     /// Gives the query and, when it names one, the session.
     #[allow(clippy::type_complexity)]
     fn verify(
@@ -285,15 +299,6 @@ impl<H: Handler> Server<H> {
         }
         if self.inner.closing.load(Ordering::Acquire) {
             return Err((ErrorCode::BadRequest, None, "server closing"));
-        }
-        if let Some(hook) = &config.allow_request {
-            if let Err(refusal) = hook(head) {
-                return Err((
-                    ErrorCode::Forbidden,
-                    Some(refusal.message),
-                    "allow_request refused",
-                ));
-            }
         }
         Ok((query, None))
     }
