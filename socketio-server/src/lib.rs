@@ -80,7 +80,7 @@ pub use operator::BroadcastOperator;
 pub use reason::DisconnectReason;
 pub use recovery::Recovery;
 pub use regex::Regex;
-pub use remote::RemoteSocket;
+pub use remote::{RemoteSocket, RemoteTimeout};
 pub use server::{Server, ServerBuilder};
 pub use server_side::ServerSideEmitter;
 pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};

@@ -57,6 +57,15 @@ impl RemoteSocket {
         crate::BroadcastOperator::new(self.ns.clone(), self.only()).emit(event, args)
     }
 
+    /// The socket with a timeout, to ask it for an answer (Node's
+    /// `remoteSocket.timeout(ms)`).
+    pub fn timeout(&self, timeout: std::time::Duration) -> RemoteTimeout<'_> {
+        RemoteTimeout {
+            socket: self,
+            timeout,
+        }
+    }
+
     /// Makes the socket join `rooms`.
     pub async fn join<R: Into<Room>>(
         &self,
@@ -82,5 +91,37 @@ impl RemoteSocket {
             .adapter()
             .disconnect_sockets(self.only(), close)
             .await?)
+    }
+}
+
+/// [`RemoteSocket::timeout`]: an emit that waits for the socket's answer.
+#[derive(Debug)]
+pub struct RemoteTimeout<'a> {
+    socket: &'a RemoteSocket,
+    timeout: std::time::Duration,
+}
+
+impl RemoteTimeout<'_> {
+    /// Sends `event` with `args` and waits at most the timeout for the
+    /// socket's answer, read as `T`, wherever the socket is connected
+    /// (Node's `emitWithAck`). Fails with [`Error::AckTimeout`] when no
+    /// answer came in time (or the socket was gone).
+    pub async fn emit_with_ack<T: DeserializeOwned>(
+        &self,
+        event: &str,
+        args: impl Serialize,
+    ) -> Result<T, Error> {
+        let socket = self.socket;
+        let answers = crate::BroadcastOperator::new(socket.ns.clone(), socket.only())
+            .timeout(self.timeout)
+            .emit_with_ack::<T>(event, args)
+            .await?;
+        match answers.collect_all().await?.pop() {
+            Some(answer) => Ok(answer),
+            None => Err(Error::AckTimeout {
+                answered: 0,
+                expected: 1,
+            }),
+        }
     }
 }

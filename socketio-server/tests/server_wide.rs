@@ -119,6 +119,29 @@ async fn remote_socket_handles_emit_join_leave_and_disconnect() {
 
     ra.emit("hello", ("only a",)).unwrap();
     assert_eq!(next(&mut wa).await.unwrap(), r#"42["hello","only a"]"#);
+    // Asked with a timeout: the answer comes back, or the time is up.
+    let ask = ra.clone();
+    let asked = tokio::spawn(async move {
+        ask.timeout(Duration::from_secs(5))
+            .emit_with_ack::<String>("q", ())
+            .await
+    });
+    let question = next(&mut wa).await.unwrap();
+    let id: u64 = question[2..question.find('[').unwrap()].parse().unwrap();
+    send(&mut wa, &format!(r#"43{id}["yes"]"#)).await;
+    assert_eq!(asked.await.unwrap().unwrap(), "yes");
+    let unanswered = ra
+        .timeout(Duration::from_millis(50))
+        .emit_with_ack::<String>("q", ())
+        .await;
+    assert!(matches!(
+        unanswered,
+        Err(Error::AckTimeout {
+            answered: 0,
+            expected: 1
+        })
+    ));
+    next(&mut wa).await;
     ra.join(["x", "y"]).await.unwrap();
     assert_eq!(a.rooms(), rooms(&["x", "y"], &a));
     ra.leave(["x"]).await.unwrap();
