@@ -56,6 +56,8 @@ type AllowRequest = Arc<
 >;
 type HeadersHook = Arc<dyn Fn(&RequestHead, &mut HeaderMap) + Send + Sync>;
 type ErrorHook = Arc<dyn Fn(&ConnectionError) + Send + Sync>;
+type Responder =
+    Arc<dyn Fn(&RequestHead) -> Option<http::Response<crate::ResponseBody>> + Send + Sync>;
 
 /// The `SameSite` attribute of the session cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +160,7 @@ pub struct Config {
     pub(crate) ws_write_buffer_size: usize,
     pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
+    pub(crate) responder: Option<Responder>,
     pub(crate) initial_headers: Option<HeadersHook>,
     pub(crate) headers: Option<HeadersHook>,
     pub(crate) connection_error: Option<ErrorHook>,
@@ -177,6 +180,7 @@ impl Default for Config {
             ws_write_buffer_size: 4 * 1024,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
+            responder: None,
             initial_headers: None,
             headers: None,
             connection_error: None,
@@ -309,6 +313,21 @@ impl Config {
     /// to carry its CLOSE packet (default 30 s, Node's `closeTimeout`).
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
+        self
+    }
+
+    /// A responder that sees every request first and may answer it instead
+    /// of the engine (the socket.io layer serves its client bundle so).
+    /// Its responses get the CORS headers and the `headers` hook, as the
+    /// engine's own do.
+    pub fn respond_first(
+        mut self,
+        responder: impl Fn(&RequestHead) -> Option<http::Response<crate::ResponseBody>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.responder = Some(Arc::new(responder));
         self
     }
 

@@ -57,6 +57,9 @@ pub enum Error {
     /// not given to [`ServerBuilder::with_state`](crate::ServerBuilder::with_state).
     #[error("no state of type {0} was given to the server builder")]
     MissingState(&'static str),
+    /// The client bundle could not be read (a missing directory or file).
+    #[error("client bundle: {0}")]
+    ClientBundle(String),
     /// The client sent something that is not a socket.io packet. Its
     /// sockets' error handlers hear this, then its connection closes and
     /// they leave with `forced close` (as in Node, a reason that connection

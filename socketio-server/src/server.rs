@@ -25,6 +25,7 @@ use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
 use crate::recovery::{Expiries, Recovery};
 use crate::remote::RemoteSocket;
+use crate::serve_client::ClientBundle;
 use crate::Error;
 
 pub(crate) struct ServerInner {
@@ -38,6 +39,7 @@ pub(crate) struct ServerInner {
     recovery: Option<Recovery>,
     expiries: Arc<Expiries>,
     states: States,
+    bundle: Option<ClientBundle>,
 }
 
 impl ServerInner {
@@ -186,6 +188,16 @@ pub struct ServerBuilder {
     connect_timeout: Duration,
     cleanup_empty_children: bool,
     states: States,
+    bundle: BundleChoice,
+}
+
+/// Whether and whence the client bundle is served.
+enum BundleChoice {
+    /// From `node_modules/socket.io-client` in the working directory, if
+    /// it is there (Node serves its own copy by default).
+    Auto,
+    Given(ClientBundle),
+    Off,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -210,6 +222,7 @@ impl Default for ServerBuilder {
             connect_timeout: Duration::from_secs(45),
             cleanup_empty_children: false,
             states: States::default(),
+            bundle: BundleChoice::Auto,
         }
     }
 }
@@ -303,6 +316,22 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `bundle`, the socket.io-client browser bundle, under the
+    /// server's path (`/socket.io/socket.io.js`, ...; Node's
+    /// `serveClient`). By default the server serves the one installed in
+    /// `node_modules/socket.io-client` of the working directory, if any.
+    pub fn serve_client(mut self, bundle: ClientBundle) -> Self {
+        self.bundle = BundleChoice::Given(bundle);
+        self
+    }
+
+    /// Serves no client bundle: those paths get 404 (Node's
+    /// `serveClient: false`).
+    pub fn without_client_bundle(mut self) -> Self {
+        self.bundle = BundleChoice::Off;
+        self
+    }
+
     /// Sets engine.io options: timings, limits, transports, CORS, hooks.
     ///
     /// ```
@@ -327,13 +356,34 @@ impl ServerBuilder {
             )),
             None => Box::new(InMemoryAdapter::factory()),
         });
+        let bundle = match self.bundle {
+            BundleChoice::Given(bundle) => Some(bundle),
+            BundleChoice::Off => None,
+            BundleChoice::Auto => {
+                match ClientBundle::from_package_dir("node_modules/socket.io-client") {
+                    Ok(bundle) => Some(bundle),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no client bundle to serve");
+                        None
+                    }
+                }
+            }
+        };
+        let mut engine = self.engine;
+        if let Some(bundle) = bundle.clone() {
+            let base = engine.path_prefix().to_owned();
+            engine = engine.respond_first(move |head| {
+                let file = head.uri.path().strip_prefix(base.as_str())?;
+                bundle.respond(file, &head.headers)
+            });
+        }
         let parsers = Parsers {
             v5: self.parser,
             v4: Arc::new(JsonParser::new(ProtocolVersion::V4)),
         };
         let inner = Arc::new_cyclic(|weak| ServerInner {
             engine: engineio_server::Server::new(
-                self.engine,
+                engine,
                 EngineHandler {
                     server: weak.clone(),
                 },
@@ -347,6 +397,7 @@ impl ServerBuilder {
             recovery: self.recovery,
             expiries: Arc::default(),
             states: self.states,
+            bundle,
         });
         let server = Server(inner);
         server.of("/");
@@ -586,6 +637,15 @@ impl Server {
     /// Whether `path` is the server's (to route requests to [`Server::handle`]).
     pub fn matches_path(&self, path: &str) -> bool {
         self.0.engine.matches_path(path)
+            || self.0.bundle.as_ref().is_some_and(|bundle| {
+                path.strip_prefix(self.0.engine.config().path_prefix())
+                    .is_some_and(|file| bundle.serves(file))
+            })
+    }
+
+    /// The client bundle the server serves, if any.
+    pub fn client_bundle(&self) -> Option<&ClientBundle> {
+        self.0.bundle.as_ref()
     }
 
     /// Answers one HTTP request, for a server mounted in another hyper service.

@@ -163,6 +163,10 @@ impl<H: Handler> Server<H> {
     {
         let (head, body) = request.into_parts();
         let config = &self.inner.config;
+        if let Some(mut response) = config.responder.as_ref().and_then(|r| r(&head)) {
+            response::finish(config, &head, &mut response);
+            return response;
+        }
         if !self.matches_path(head.uri.path()) {
             return response::status(config, &head, StatusCode::NOT_FOUND);
         }
