@@ -83,7 +83,7 @@ pub use recovery::Recovery;
 pub use regex::Regex;
 pub use remote::{RemoteSocket, RemoteTimeout};
 pub use serve_client::ClientBundle;
-pub use server::{Server, ServerBuilder};
+pub use server::{ClientConnection, EngineHandler, Server, ServerBuilder};
 pub use server_side::ServerSideEmitter;
 pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};
 pub use socketio_adapter::{Handshake, Room, SocketId};

@@ -128,9 +128,17 @@ impl ServerInner {
     }
 }
 
-/// Hands each new engine.io session to a socket.io client.
-pub(crate) struct EngineHandler {
+/// The engine.io [`Handler`](engineio_server::Handler) of a socket.io
+/// server: it makes each new engine.io session a socket.io client. See
+/// [`Server::engine`].
+pub struct EngineHandler {
     server: Weak<ServerInner>,
+}
+
+impl fmt::Debug for EngineHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineHandler").finish_non_exhaustive()
+    }
 }
 
 impl engineio_server::Handler for EngineHandler {
@@ -147,9 +155,18 @@ impl engineio_server::Handler for EngineHandler {
     }
 }
 
-/// The engine.io connection object: a client, or nothing while the server
-/// is being dropped.
-pub(crate) struct ClientConnection(Option<ClientConn>);
+/// A socket.io client as an engine.io [`Connection`](engineio_server::Connection):
+/// what [`EngineHandler`] and [`Server::accept`] return. Hand it each
+/// message and the close of its session.
+pub struct ClientConnection(Option<ClientConn>);
+
+impl fmt::Debug for ClientConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConnection")
+            .field("open", &self.0.is_some())
+            .finish()
+    }
+}
 
 impl engineio_server::Connection for ClientConnection {
     fn on_message(&mut self, message: engineio_server::Message) {
@@ -609,6 +626,42 @@ impl Server {
         tls: engineio_server::TlsConfig,
     ) -> std::io::Result<SocketAddr> {
         self.0.engine.listen_tls(addr, tls).await
+    }
+
+    /// The engine.io server under this one (Node's `io.engine`): its
+    /// sessions ([`socket`](engineio_server::Server::socket),
+    /// [`session_count`](engineio_server::Server::session_count)), its
+    /// options, and `handle` for requests.
+    pub fn engine(&self) -> &engineio_server::Server<EngineHandler> {
+        &self.0.engine
+    }
+
+    /// Makes an engine.io session of your own a socket.io client of this
+    /// server (Node's `io.onconnection(conn)`): call it from your own
+    /// [`Handler`](engineio_server::Handler)'s `on_connect` and return the
+    /// connection, which hears the session's messages and close.
+    ///
+    /// ```
+    /// use engineio_server::{Config, Handler, Socket};
+    /// use socketio_server::{ClientConnection, Server};
+    ///
+    /// /// An engine.io server of one's own that hands sessions to socket.io.
+    /// struct Mine(Server);
+    ///
+    /// impl Handler for Mine {
+    ///     type Connection = ClientConnection;
+    ///     fn on_connect(&self, socket: Socket) -> ClientConnection {
+    ///         tracing::info!(sid = %socket.sid(), "a session");
+    ///         self.0.accept(socket)
+    ///     }
+    /// }
+    ///
+    /// let io = Server::builder().build();
+    /// let engine = engineio_server::Server::new(Config::default().path("/socket.io/"), Mine(io));
+    /// # let _ = engine;
+    /// ```
+    pub fn accept(&self, socket: engineio_server::Socket) -> ClientConnection {
+        ClientConnection(Some(ClientConn::new(self.0.clone(), socket)))
     }
 
     /// The path the server answers on (Node's `io.path()`).

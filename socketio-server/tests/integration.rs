@@ -112,3 +112,44 @@ async fn a_broadcast_to_many_sockets_is_encoded_once() {
         );
     }
 }
+
+/// An engine.io server of one's own that counts sessions and hands them to
+/// socket.io.
+struct CountingEngine(Server, Arc<AtomicUsize>);
+
+impl engineio_server::Handler for CountingEngine {
+    type Connection = socketio_server::ClientConnection;
+
+    fn on_connect(&self, socket: engineio_server::Socket) -> Self::Connection {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.accept(socket)
+    }
+}
+
+#[tokio::test]
+async fn an_engine_of_ones_own_hands_its_sessions_to_socket_io() {
+    let io = Server::builder().build();
+    let (tx, mut sockets) = channel();
+    io.on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    let count = Arc::new(AtomicUsize::new(0));
+    let engine = engineio_server::Server::new(
+        engineio_server::Config::default().path("/socket.io/"),
+        CountingEngine(io.clone(), count.clone()),
+    );
+    let addr = engine.listen("127.0.0.1:0").await.unwrap();
+    let (_ws, socket) = joined(addr, &mut sockets).await;
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    let sid = socket.client().conn().sid().to_string();
+    assert!(
+        engine.socket(&sid).is_some(),
+        "the session is the engine's own"
+    );
+    // The server's own engine is still there, with no session of its own.
+    assert_eq!(io.engine().session_count(), 0);
+    engine.close().await;
+}
