@@ -293,16 +293,8 @@ async fn the_client_its_sockets_and_the_servers_options() {
         (io.path(), io.connect_timeout()),
         ("/rt/", Duration::from_millis(300))
     );
-    let (tx, mut sockets) = channel();
-    for nsp in ["/", "/b"] {
-        let tx = tx.clone();
-        io.of(nsp).on_connection(move |socket: Socket| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(socket);
-            }
-        });
-    }
+    let mut root = support::sockets_of(&io.of("/"));
+    let mut b = support::sockets_of(&io.of("/b"));
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let url = format!("ws://{addr}/rt/?EIO=4&transport=websocket&x=1");
@@ -310,8 +302,8 @@ async fn the_client_its_sockets_and_the_servers_options() {
     next(&mut ws).await;
     send(&mut ws, "40").await;
     send(&mut ws, "40/b,").await;
-    let first: Socket = recv(&mut sockets).await;
-    let second: Socket = recv(&mut sockets).await;
+    let first: Socket = recv(&mut root).await;
+    let second: Socket = recv(&mut b).await;
     let client = first.client();
     assert_eq!(client.conn().sid(), second.client().conn().sid());
     assert_eq!(

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use socketio_parser::Value;
-use socketio_server::{DisconnectReason, Error, Server, Socket};
-use support::{channel, client, joined, next, recv, send, start, Ws};
+use socketio_server::{DisconnectReason, Error, Server};
+use support::{client, joined, next, recv, send, start, Ws};
 use tokio::sync::mpsc;
 
 mod support;
@@ -143,13 +143,7 @@ async fn an_unknown_namespace_gets_connect_error() {
 async fn an_invalid_packet_reaches_the_error_handlers_then_closes_the_connection() {
     let (_io, addr, mut sockets) = start().await;
     let (mut ws, socket) = joined(addr, &mut sockets).await;
-    let (tx, mut errors) = channel();
-    socket.on_error(move |_s, e| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(e);
-        }
-    });
+    let mut errors = support::errors(&socket);
     send(&mut ws, "4abc").await;
     assert!(matches!(recv(&mut errors).await, Error::InvalidPacket(_)));
     assert_eq!(next(&mut ws).await.as_deref(), Some("1"), "engine.io CLOSE");
@@ -169,13 +163,7 @@ async fn a_packet_for_a_namespace_not_joined_closes_the_whole_connection() {
     ] {
         let (_io, addr, mut sockets) = start().await;
         let (mut ws, socket) = joined(addr, &mut sockets).await;
-        let (tx, mut reasons) = channel();
-        socket.on_disconnect(move |_s, reason| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(reason);
-            }
-        });
+        let mut reasons = support::reasons(&socket);
         send(&mut ws, packet).await;
         assert_eq!(
             recv(&mut reasons).await,
@@ -189,16 +177,8 @@ async fn a_packet_for_a_namespace_not_joined_closes_the_whole_connection() {
 #[tokio::test]
 async fn socket_io_2_clients_get_nodes_ids_and_invalid_namespace_object() {
     let io = Server::builder().engine(|e| e.allow_eio3(true)).build();
-    let (tx, mut ids) = channel();
-    for nsp in ["/", "/chat"] {
-        let tx = tx.clone();
-        io.of(nsp).on_connection(move |socket: Socket| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(socket.id().to_string());
-            }
-        });
-    }
+    let mut root = support::sockets_of(&io.of("/"));
+    let mut chat = support::sockets_of(&io.of("/chat"));
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let url = format!("ws://{addr}/socket.io/?EIO=3&transport=websocket");
@@ -208,10 +188,10 @@ async fn socket_io_2_clients_get_nodes_ids_and_invalid_namespace_object() {
     let sid = open["sid"].as_str().unwrap().to_owned();
     // `/` is joined at once, with the engine.io id as the socket's id.
     assert_eq!(next(&mut ws).await.as_deref(), Some("40"));
-    assert_eq!(recv(&mut ids).await, sid);
+    assert_eq!(recv(&mut root).await.id().as_str(), sid);
     send(&mut ws, "40/chat").await;
     assert_eq!(next(&mut ws).await.as_deref(), Some("40/chat,"));
-    assert_eq!(recv(&mut ids).await, format!("/chat#{sid}"));
+    assert_eq!(recv(&mut chat).await.id().as_str(), format!("/chat#{sid}"));
     // An unknown namespace: the object, as Node 4.8 sends it to 2.x.
     send(&mut ws, "40/nope").await;
     assert_eq!(

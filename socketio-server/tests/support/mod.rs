@@ -113,3 +113,39 @@ pub async fn start_with(
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     (io, addr, rx)
 }
+
+/// The errors `socket`'s error handlers hear, as they come.
+pub fn errors(socket: &Socket) -> mpsc::UnboundedReceiver<socketio_server::Error> {
+    let (tx, rx) = channel();
+    socket.on_error(move |_s, e| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(e);
+        }
+    });
+    rx
+}
+
+/// The reason `socket` leaves with, when it does.
+pub fn reasons(socket: &Socket) -> mpsc::UnboundedReceiver<socketio_server::DisconnectReason> {
+    let (tx, rx) = channel();
+    socket.on_disconnect(move |_s, reason| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(reason);
+        }
+    });
+    rx
+}
+
+/// Hands each socket that joins `ns` to the returned channel.
+pub fn sockets_of(ns: &socketio_server::Namespace) -> mpsc::UnboundedReceiver<Socket> {
+    let (tx, rx) = channel();
+    ns.on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    rx
+}
