@@ -2,6 +2,8 @@
 //! through the `cors` package.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +21,19 @@ pub enum AllowOrigin {
     List(Vec<String>),
     /// The origins a function accepts.
     Predicate(Arc<dyn Fn(&str) -> bool + Send + Sync>),
+    /// The origins a function accepts that must wait for its answer (a
+    /// lookup elsewhere): asked once per request, before it is handled.
+    AsyncPredicate(AsyncOriginCheck),
 }
+
+/// The function of an [`AllowOrigin::AsyncPredicate`].
+pub type AsyncOriginCheck =
+    Arc<dyn Fn(&str) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// What an [`AllowOrigin::AsyncPredicate`] said of a request's origin; the
+/// server asks before handling the request and keeps the answer here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OriginVerdict(pub(crate) bool);
 
 impl fmt::Debug for AllowOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -28,6 +42,7 @@ impl fmt::Debug for AllowOrigin {
             Self::Mirror => f.write_str("Mirror"),
             Self::List(list) => f.debug_tuple("List").field(list).finish(),
             Self::Predicate(_) => f.write_str("Predicate(..)"),
+            Self::AsyncPredicate(_) => f.write_str("AsyncPredicate(..)"),
         }
     }
 }
@@ -86,6 +101,28 @@ impl Cors {
         Self::new(AllowOrigin::Predicate(Arc::new(accept)))
     }
 
+    /// A policy for the origins `accept` says yes to, when it must wait for
+    /// its answer (Node's `cors.origin` as a function with a callback). It
+    /// is asked once per request, before the request is handled.
+    ///
+    /// ```
+    /// use engineio_server::Cors;
+    /// let cors = Cors::predicate_async(|origin| {
+    ///     let origin = origin.to_owned();
+    ///     async move { origin.ends_with(".trusted.example") }
+    /// });
+    /// # let _ = cors;
+    /// ```
+    pub fn predicate_async<F, Fut>(accept: F) -> Self
+    where
+        F: Fn(&str) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        Self::new(AllowOrigin::AsyncPredicate(Arc::new(move |origin| {
+            Box::pin(accept(origin))
+        })))
+    }
+
     /// Whether cookies and credentials may be sent
     /// (`Access-Control-Allow-Credentials`, default false).
     pub fn credentials(mut self, allow: bool) -> Self {
@@ -120,7 +157,11 @@ impl Cors {
 
     /// The `Access-Control-Allow-Origin` value for a request from `origin`,
     /// or `None` if the origin is not allowed.
-    fn allow_origin(&self, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    fn allow_origin(
+        &self,
+        origin: Option<&HeaderValue>,
+        verdict: Option<OriginVerdict>,
+    ) -> Option<HeaderValue> {
         let origin = origin.and_then(|o| o.to_str().ok());
         let allowed = match (&self.origin, origin) {
             (AllowOrigin::Any, _) => return Some(HeaderValue::from_static("*")),
@@ -128,6 +169,7 @@ impl Cors {
             (AllowOrigin::Mirror, Some(_)) => true,
             (AllowOrigin::List(list), Some(o)) => list.iter().any(|allowed| allowed == o),
             (AllowOrigin::Predicate(accept), Some(o)) => accept(o),
+            (AllowOrigin::AsyncPredicate(_), Some(_)) => verdict == Some(OriginVerdict(true)),
         };
         if allowed {
             origin.and_then(|o| HeaderValue::from_str(o).ok())
@@ -136,9 +178,24 @@ impl Cors {
         }
     }
 
+    /// Asks an [`AllowOrigin::AsyncPredicate`] about the request's origin,
+    /// before the request is handled; `None` for other policies.
+    pub(crate) async fn decide(&self, request: &HeaderMap) -> Option<OriginVerdict> {
+        let AllowOrigin::AsyncPredicate(accept) = &self.origin else {
+            return None;
+        };
+        let origin = request.get(header::ORIGIN)?.to_str().ok()?;
+        Some(OriginVerdict(accept(origin).await))
+    }
+
     /// Adds the headers of an actual (non-preflight) response.
-    pub(crate) fn apply(&self, request: &HeaderMap, response: &mut HeaderMap) {
-        self.common(request, response);
+    pub(crate) fn apply(
+        &self,
+        request: &HeaderMap,
+        verdict: Option<OriginVerdict>,
+        response: &mut HeaderMap,
+    ) {
+        self.common(request, verdict, response);
         if !self.exposed_headers.is_empty() {
             if let Ok(v) = HeaderValue::from_str(&self.exposed_headers.join(",")) {
                 response.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
@@ -147,8 +204,13 @@ impl Cors {
     }
 
     /// Adds the headers of a preflight (OPTIONS) response.
-    pub(crate) fn preflight(&self, request: &HeaderMap, response: &mut HeaderMap) {
-        self.common(request, response);
+    pub(crate) fn preflight(
+        &self,
+        request: &HeaderMap,
+        verdict: Option<OriginVerdict>,
+        response: &mut HeaderMap,
+    ) {
+        self.common(request, verdict, response);
         response.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
             HeaderValue::from_static(METHODS),
@@ -174,8 +236,13 @@ impl Cors {
         }
     }
 
-    fn common(&self, request: &HeaderMap, response: &mut HeaderMap) {
-        if let Some(allow) = self.allow_origin(request.get(header::ORIGIN)) {
+    fn common(
+        &self,
+        request: &HeaderMap,
+        verdict: Option<OriginVerdict>,
+        response: &mut HeaderMap,
+    ) {
+        if let Some(allow) = self.allow_origin(request.get(header::ORIGIN), verdict) {
             response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
         }
         if !matches!(self.origin, AllowOrigin::Any) {
@@ -194,6 +261,12 @@ impl Cors {
 mod tests {
     use super::*;
 
+    impl Cors {
+        fn apply_for_test(&self, request: &HeaderMap, response: &mut HeaderMap) {
+            self.apply(request, None, response);
+        }
+    }
+
     fn from(origin: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
@@ -204,7 +277,7 @@ mod tests {
     fn listed_origins_are_echoed_and_others_get_no_header() {
         let cors = Cors::origins(["https://a.example"]).credentials(true);
         let mut out = HeaderMap::new();
-        cors.apply(&from("https://a.example"), &mut out);
+        cors.apply_for_test(&from("https://a.example"), &mut out);
         assert_eq!(
             out[header::ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://a.example"
@@ -213,19 +286,19 @@ mod tests {
         assert_eq!(out[header::VARY], "Origin");
 
         let mut out = HeaderMap::new();
-        cors.apply(&from("https://evil.example"), &mut out);
+        cors.apply_for_test(&from("https://evil.example"), &mut out);
         assert!(out.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
     }
 
     #[test]
     fn any_is_a_star_and_predicates_decide() {
         let mut out = HeaderMap::new();
-        Cors::any().apply(&from("https://x.example"), &mut out);
+        Cors::any().apply_for_test(&from("https://x.example"), &mut out);
         assert_eq!(out[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
 
         let cors = Cors::predicate(|o| o.ends_with(".trusted.example"));
         let mut out = HeaderMap::new();
-        cors.apply(&from("https://app.trusted.example"), &mut out);
+        cors.apply_for_test(&from("https://app.trusted.example"), &mut out);
         assert_eq!(
             out[header::ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://app.trusted.example"
@@ -242,7 +315,7 @@ mod tests {
         let mut out = HeaderMap::new();
         Cors::mirror()
             .max_age(Duration::from_secs(600))
-            .preflight(&req, &mut out);
+            .preflight(&req, None, &mut out);
         assert_eq!(
             out[header::ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://a.example"

@@ -66,7 +66,7 @@ mod tls;
 
 pub use close::CloseReason;
 pub use config::{Config, ConnectionError, Cookie, Refusal, RequestHead, SameSite};
-pub use cors::{AllowOrigin, Cors};
+pub use cors::{AllowOrigin, AsyncOriginCheck, Cors};
 pub use engineio_protocol::{Message, ProtocolVersion, Transport};
 pub use error::Error;
 pub use handler::{Connection, Handler};

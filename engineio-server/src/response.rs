@@ -11,6 +11,7 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 
 use crate::config::{Config, ConnectionError, RequestHead};
+use crate::cors::OriginVerdict;
 
 /// The body of every response the server gives.
 pub type ResponseBody = Full<Bytes>;
@@ -34,7 +35,8 @@ pub(crate) fn build(
 /// Adds what every response gets: CORS headers and the `headers` hook.
 pub(crate) fn finish(config: &Config, head: &RequestHead, response: &mut Response<ResponseBody>) {
     if let Some(cors) = &config.cors {
-        cors.apply(&head.headers, response.headers_mut());
+        let verdict = head.extensions.get::<OriginVerdict>().copied();
+        cors.apply(&head.headers, verdict, response.headers_mut());
     }
     if let Some(hook) = &config.headers {
         hook(head, response.headers_mut());

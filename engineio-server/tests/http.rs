@@ -73,6 +73,47 @@ async fn cors_preflight_and_responses() {
 }
 
 #[tokio::test]
+async fn a_cors_origin_predicate_that_waits_decides_each_request() {
+    let config = Config::default().cors(Cors::predicate_async(|origin| {
+        let origin = origin.to_owned();
+        async move {
+            // A lookup elsewhere.
+            tokio::task::yield_now().await;
+            origin == "https://ok.example"
+        }
+    }));
+    let t = start(config).await;
+    for (origin, allowed) in [
+        ("https://ok.example", true),
+        ("https://evil.example", false),
+    ] {
+        let preflight = Request::options("/engine.io/?EIO=4&transport=polling")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .body(Full::default())
+            .unwrap();
+        let answer = send(t.addr, preflight).await;
+        let allow = answer.headers.get("access-control-allow-origin");
+        assert_eq!(
+            allow.map(|v| v.to_str().unwrap()),
+            allowed.then_some(origin),
+            "{origin}"
+        );
+        let request = Request::get("/engine.io/?EIO=4&transport=polling")
+            .header("origin", origin)
+            .body(Full::default())
+            .unwrap();
+        let answer = send(t.addr, request).await;
+        let allow = answer.headers.get("access-control-allow-origin");
+        assert_eq!(
+            allow.map(|v| v.to_str().unwrap()),
+            allowed.then_some(origin),
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_cookie_carries_the_sid_when_asked_for() {
     let t = start(Config::default()).await;
     let answer = get(t.addr, "/engine.io/?EIO=4&transport=polling").await;

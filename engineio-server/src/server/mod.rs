@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::config::{Config, RequestHead};
+use crate::cors::OriginVerdict;
 use crate::response::{self, ResponseBody};
 use crate::session::Session;
 use crate::socket::{Core, Entry, RequestInfo};
@@ -161,8 +162,15 @@ impl<H: Handler> Server<H> {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
-        let (head, body) = request.into_parts();
+        let (mut head, body) = request.into_parts();
         let config = &self.inner.config;
+        // A CORS policy that waits is asked once, up front.
+        if let Some(verdict) = match &config.cors {
+            Some(cors) => cors.decide(&head.headers).await,
+            None => None,
+        } {
+            head.extensions.insert(verdict);
+        }
         if let Some(mut response) = config.responder.as_ref().and_then(|r| r(&head)) {
             response::finish(config, &head, &mut response);
             return response;
@@ -173,7 +181,8 @@ impl<H: Handler> Server<H> {
         if head.method == Method::OPTIONS {
             if let Some(cors) = &config.cors {
                 let mut response = response::build(StatusCode::NO_CONTENT, "", Bytes::new());
-                cors.preflight(&head.headers, response.headers_mut());
+                let verdict = head.extensions.get::<OriginVerdict>().copied();
+                cors.preflight(&head.headers, verdict, response.headers_mut());
                 response
                     .headers_mut()
                     .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
