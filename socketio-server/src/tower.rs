@@ -5,7 +5,8 @@
 //!   server's path (`/socket.io/` by default) are answered by the server,
 //!   the others go on to the router (axum: `Router::layer(io.layer())`).
 //! - [`Server`] is itself a tower `Service` (axum:
-//!   `Router::route_service("/socket.io/", io.clone())`).
+//!   `Router::route_service("/socket.io/", io.clone())`, or, with the
+//!   `axum` feature, `Router::nest_service("/socket.io", io.clone())`).
 //!
 //! The client's address, for [`Handshake::address`](crate::Handshake), is
 //! the [`RemoteAddr`](engineio_server::RemoteAddr) request extension when
@@ -138,8 +139,17 @@ impl Server {
 }
 
 /// Sets the [`RemoteAddr`](engineio_server::RemoteAddr) extension from
-/// what the host gave, unless it is there already.
+/// what the host gave, unless it is there already; under axum's
+/// `nest_service`, puts back the URI the router stripped.
 fn with_peer<B>(mut request: Request<B>) -> Request<B> {
+    #[cfg(feature = "axum")]
+    if let Some(original) = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .cloned()
+    {
+        *request.uri_mut() = original.0;
+    }
     #[cfg(feature = "axum")]
     if request
         .extensions()

@@ -91,3 +91,19 @@ async fn as_a_service_it_serves_a_route() {
     send(&mut ws, "40").await;
     assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
 }
+
+#[cfg(feature = "axum")]
+#[tokio::test]
+async fn nested_under_axum_it_still_sees_its_own_path() {
+    let (io, _addresses) = server();
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .nest_service("/socket.io", io.clone());
+    let addr = serve(app).await;
+    let (status, open) = http_get(addr, "/socket.io/?EIO=4&transport=polling").await;
+    assert_eq!(status, 200);
+    assert!(open.starts_with("0{\"sid\""), "{open}");
+    let mut ws = support::client(addr).await;
+    send(&mut ws, "40").await;
+    assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
+}
