@@ -383,19 +383,29 @@ impl NsInner {
         mut send: impl FnMut(&Socket, &[OutgoingMessage]),
     ) {
         let mut encoded: [Option<Vec<OutgoingMessage>>; 2] = [None, None];
-        let sockets = read(&self.sockets);
-        for id in ids {
-            let Some(socket) = sockets.get(id) else {
-                continue;
-            };
-            let version = socket.shared_client().protocol();
-            let slot = usize::from(version == ProtocolVersion::V5);
-            let messages = encoded[slot].get_or_insert_with(|| {
-                let encoded = self.parsers.get(version).encode(packet);
-                encoded.messages().map(OutgoingMessage::new).collect()
-            });
+        // Outgoing listeners are user code: they run once the sockets' lock
+        // is released (one may disconnect a socket, which takes it).
+        let mut watchers = Vec::new();
+        {
+            let sockets = read(&self.sockets);
+            for id in ids {
+                let Some(socket) = sockets.get(id) else {
+                    continue;
+                };
+                let version = socket.shared_client().protocol();
+                let slot = usize::from(version == ProtocolVersion::V5);
+                let messages = encoded[slot].get_or_insert_with(|| {
+                    let encoded = self.parsers.get(version).encode(packet);
+                    encoded.messages().map(OutgoingMessage::new).collect()
+                });
+                if socket.watches_outgoing() {
+                    watchers.push(socket.clone());
+                }
+                send(socket, messages);
+            }
+        }
+        for socket in watchers {
             socket.notify_outgoing(packet);
-            send(socket, messages);
         }
     }
 }

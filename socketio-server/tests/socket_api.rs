@@ -399,3 +399,22 @@ async fn disconnect_reasons_of_the_connection() {
     .await;
     assert_eq!(reason, DisconnectReason::ServerNamespaceDisconnect);
 }
+
+#[tokio::test]
+async fn an_outgoing_listener_may_disconnect_its_socket_during_a_broadcast() {
+    let (io, addr, mut sockets) = start().await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
+    socket.on_any_outgoing(|s: Socket, _event: String, _args: Vec<Value>| async move {
+        s.disconnect(false);
+    });
+    // Before, the listener ran under the namespace's lock, which the
+    // disconnect takes: the broadcast never returned.
+    let (done, mut finished) = channel();
+    std::thread::spawn(move || {
+        let _ = io.emit("bye", ());
+        let _ = done.send(());
+    });
+    recv(&mut finished).await;
+    assert_eq!(next(&mut ws).await.as_deref(), Some(r#"42["bye"]"#));
+    assert_eq!(next(&mut ws).await.as_deref(), Some("41"));
+}

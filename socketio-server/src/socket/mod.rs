@@ -552,6 +552,11 @@ impl Socket {
     }
 
     /// Tells the outgoing listeners of an event about to be sent.
+    /// Whether the socket has outgoing listeners.
+    pub(crate) fn watches_outgoing(&self) -> bool {
+        self.0.watches_outgoing.load(Ordering::Acquire)
+    }
+
     pub(crate) fn notify_outgoing(&self, packet: &Packet) {
         if !self.0.watches_outgoing.load(Ordering::Acquire) {
             return;
