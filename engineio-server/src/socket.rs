@@ -311,20 +311,29 @@ impl<C: Connection> Entry<C> {
         // If a callback panics, the flag must not stay set, or the session
         // would never hear of anything again.
         let _guard = DispatchGuard(&self.core);
+        // The connection is taken out while its callbacks run, so that no
+        // lock of ours is held around application code; the `dispatching`
+        // flag keeps every other thread away from it meanwhile.
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         loop {
             let event = {
                 let mut state = self.core.lock();
                 match state.session.poll_event() {
                     Some(event) => event,
                     None => {
-                        // Cleared under the lock that saw the queue empty,
-                        // so no event can be left behind.
+                        // Put back, and the flag cleared, under the lock
+                        // that saw the queue empty, so no event can be left
+                        // behind.
+                        *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = conn;
                         state.dispatching = false;
                         return;
                     }
                 }
             };
-            let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
             match event {
                 Event::Message(message) => {
                     if let Some(conn) = conn.as_mut() {

@@ -418,3 +418,43 @@ async fn an_outgoing_listener_may_disconnect_its_socket_during_a_broadcast() {
     assert_eq!(next(&mut ws).await.as_deref(), Some(r#"42["bye"]"#));
     assert_eq!(next(&mut ws).await.as_deref(), Some("41"));
 }
+
+#[tokio::test]
+async fn a_handler_may_use_the_whole_api_from_inside() {
+    let (io, addr, mut sockets) = start().await;
+    let (mut wa, a) = joined(addr, &mut sockets).await;
+    let (mut wb, b) = joined(addr, &mut sockets).await;
+    let other = b.id().to_string();
+    a.on("go", move |s: Socket| {
+        let other = other.clone();
+        async move {
+            s.join(["r"]);
+            let _ = s.emit("self", ());
+            let _ = s.broadcast().emit("others", ());
+            let _ = s.to("r").emit("room", ());
+            s.leave("r");
+            let found = s.namespace().fetch_sockets().await.map(|f| f.len());
+            let _ = s.emit("count", found.unwrap_or(0));
+            if let Some(other) = s.namespace().socket(&other) {
+                other.disconnect(false);
+            }
+            s.disconnect(false);
+        }
+    });
+    send(&mut wa, r#"42["go"]"#).await;
+    assert_eq!(next(&mut wa).await.as_deref(), Some(r#"42["self"]"#));
+    assert_eq!(next(&mut wb).await.as_deref(), Some(r#"42["others"]"#));
+    assert_eq!(next(&mut wa).await.as_deref(), Some(r#"42["count",2]"#));
+    assert_eq!(next(&mut wb).await.as_deref(), Some("41"));
+    assert_eq!(next(&mut wa).await.as_deref(), Some("41"));
+
+    // Closing the whole server from inside a handler.
+    let (mut wc, c) = joined(addr, &mut sockets).await;
+    let server = io.clone();
+    c.on("stop", move || {
+        let server = server.clone();
+        async move { server.close().await }
+    });
+    send(&mut wc, r#"42["stop"]"#).await;
+    assert_eq!(next(&mut wc).await.as_deref(), Some("1"), "engine.io CLOSE");
+}
