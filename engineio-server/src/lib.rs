@@ -50,6 +50,7 @@
 //! WebSocket permessage-deflate is not offered: tungstenite does not
 //! implement it. Polling responses are compressed (gzip or deflate).
 
+mod clock;
 mod close;
 mod config;
 mod cors;

@@ -379,7 +379,7 @@ impl<C: Connection> Entry<C> {
             let linger = {
                 let mut state = self.core.lock();
                 match state.release_get_until {
-                    Some(until) if state.session.is_closed() && until > Instant::now() => {
+                    Some(until) if state.session.is_closed() && until > crate::clock::now() => {
                         state.driver_deadline = Some(until);
                         Some(until)
                     }
@@ -401,7 +401,7 @@ impl<C: Connection> Entry<C> {
                     break;
                 }
                 if state.session.close_reason().is_some() && close_deadline.is_none() {
-                    close_deadline = Instant::now().checked_add(close_timeout);
+                    close_deadline = crate::clock::now().checked_add(close_timeout);
                 }
                 let deadline = match (state.session.poll_timeout(), close_deadline) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -418,7 +418,7 @@ impl<C: Connection> Entry<C> {
             };
             tokio::select! {
                 () = sleep => {
-                    let now = Instant::now();
+                    let now = crate::clock::now();
                     let mut state = self.core.lock();
                     if close_deadline.is_some_and(|at| at <= now) {
                         // Nobody came for the CLOSE packet: give up on it.

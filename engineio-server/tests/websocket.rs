@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_server::{CloseReason, Config, Message, Transport};
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use http::StatusCode;
 use support::*;
 use tokio_tungstenite::tungstenite;
@@ -191,19 +191,26 @@ async fn a_get_sent_after_upgrade_is_refused_even_when_read_before_it() {
     assert_eq!(ws_text(&mut ws).await, "4hello");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_websocket_client_that_never_pongs_times_out() {
-    let config = Config::default()
-        .ping_interval(Duration::from_millis(50))
-        .ping_timeout(Duration::from_millis(50));
-    let mut t = start(config).await;
+    // Node's defaults, 25 s and 20 s, on tokio's paused clock: the
+    // session's timers follow it, and the test takes no time. (No waits
+    // with timeouts here: the paused clock would reach them first.)
+    let mut t = start(Config::default()).await;
     let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;
-    ws_text(&mut ws).await;
-    t.next_connect().await;
-    assert_eq!(ws_text(&mut ws).await, "2");
-    assert_eq!(t.next_close().await, CloseReason::PingTimeout);
-    assert_eq!(ws_next(&mut ws).await, None);
-    t.wait_no_sessions().await;
+    let started = tokio::time::Instant::now();
+    let frame = |m: Option<Result<tungstenite::Message, _>>| m.and_then(Result::ok);
+    assert!(frame(ws.next().await).is_some(), "the handshake");
+    assert_eq!(
+        frame(ws.next().await),
+        Some(tungstenite::Message::text("2"))
+    );
+    assert!(matches!(t.events.recv().await, Some(Seen::Connect(_))));
+    assert!(matches!(
+        t.events.recv().await,
+        Some(Seen::Close(_, CloseReason::PingTimeout))
+    ));
+    assert_eq!(started.elapsed(), Duration::from_secs(45));
 }
 
 #[tokio::test]

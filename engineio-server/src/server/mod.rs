@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_protocol::{Error as ProtocolError, ErrorCode, ProtocolVersion, Query, Transport};
@@ -274,7 +274,7 @@ impl<H: Handler> Server<H> {
             let Some(entry) = entry else {
                 return Err((ErrorCode::UnknownSid, None, "unknown sid"));
             };
-            let now = Instant::now();
+            let now = crate::clock::now();
             entry.catch_up(now);
             let mut state = entry.core.lock();
             if state.session.is_closed() {
@@ -343,7 +343,7 @@ impl<H: Handler> Server<H> {
             query.version,
             transport,
             session_config,
-            Instant::now(),
+            crate::clock::now(),
         );
         let request = RequestInfo {
             uri: head.uri.clone(),

@@ -3,7 +3,7 @@
 
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use engineio_protocol::{
@@ -71,7 +71,7 @@ pub(super) async fn get<H: Handler>(
             return overlap(server, &head, &entry, "overlapping GET");
         }
         state.get_pending = true;
-        let settling = state.session.handle_poll_request(Instant::now());
+        let settling = state.session.handle_poll_request(crate::clock::now());
         // The session may have a new, earlier deadline.
         core.wake_after_input(&state);
         settling
@@ -204,7 +204,7 @@ where
     // closes the session could overtake the GET sent just before it.
     tokio::task::yield_now().await;
     {
-        let now = Instant::now();
+        let now = crate::clock::now();
         let mut state = core.lock();
         for packet in packets {
             state.session.handle_packet(Transport::Polling, packet, now);

@@ -2,7 +2,7 @@
 //! without a sid) or the upgrade of a polling session.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use engineio_protocol::{ErrorCode, Packet, ProtocolVersion, Query, Str, Transport};
 use futures_util::{SinkExt, StreamExt};
@@ -64,7 +64,7 @@ pub(super) fn upgrade<H: Handler>(
     };
     let generation = {
         let mut state = entry.core.lock();
-        match state.session.handle_upgrade_request(Instant::now()) {
+        match state.session.handle_upgrade_request(crate::clock::now()) {
             Ok(()) => Some(state.new_ws_generation()),
             Err(_) => None,
         }
@@ -238,7 +238,7 @@ async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
                 Ok(packet) => {
                     state
                         .session
-                        .handle_packet(Transport::Websocket, packet, Instant::now());
+                        .handle_packet(Transport::Websocket, packet, crate::clock::now());
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "undecodable websocket frame");
