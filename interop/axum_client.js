@@ -9,11 +9,15 @@ const [url] = process.argv.slice(2);
 const seen = { size: null, reached: null, announcement: null };
 const finish = (code) => clients.finish(seen, code);
 setTimeout(() => finish(1), 10000);
+// The announcement may come before the answer to the POST that made it.
+const finishWhenBoth = () => {
+  if (seen.announcement !== null && seen.reached !== null) finish(0);
+};
 
 const socket = io(url, { transports: ["polling", "websocket"] });
 socket.on("announcement", (text) => {
   seen.announcement = text;
-  finish(0);
+  finishWhenBoth();
 });
 socket.on("connect", async () => {
   socket.emit("join", "lobby");
@@ -24,4 +28,5 @@ socket.on("connect", async () => {
   }
   const answer = await fetch(`${url}/rooms/lobby/announce`, { method: "POST", body: "hello room" });
   seen.reached = await answer.json();
+  finishWhenBoth();
 });
