@@ -63,7 +63,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_state(count)
         .layer(io.layer());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", examples::port())).await?;
-    println!("chat on http://{}", listener.local_addr()?);
+    examples::listening("chat", listener.local_addr()?);
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     Ok(axum::serve(listener, service).await?)
 }

@@ -17,6 +17,26 @@ pub fn init_tracing() {
         .init();
 }
 
+/// Where the example running in this process listens (see [`listening`]).
+static LISTENING: std::sync::Mutex<Option<std::net::SocketAddr>> = std::sync::Mutex::new(None);
+
+/// Prints where an example listens (`<what> on http://<addr>`), and keeps
+/// the address for a test that runs the example in its own process.
+pub fn listening(what: &str, addr: std::net::SocketAddr) {
+    println!("{what} on http://{addr}");
+    *LISTENING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(addr);
+}
+
+/// The address the example running in this process listens on, once it
+/// does.
+pub fn listening_addr() -> Option<std::net::SocketAddr> {
+    *LISTENING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The port to listen on: `PORT` from the environment, or 3000.
 pub fn port() -> u16 {
     std::env::var("PORT")

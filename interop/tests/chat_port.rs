@@ -12,23 +12,18 @@ mod chat_port;
 #[test]
 fn the_ported_chat_app_works_with_the_real_client() {
     // The app listens on $PORT: pick a free one.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    std::env::set_var("PORT", port.to_string());
+    // The app listens on $PORT: 0, any free port; it says which.
+    std::env::set_var("PORT", "0");
     std::thread::spawn(|| {
         let _ = chat_port::main();
     });
-    let url = format!("http://127.0.0.1:{port}");
-    // Wait until it listens.
-    for _ in 0..500 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let addr = (0..1000)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            examples::listening_addr()
+        })
+        .expect("the app listens");
+    let url = format!("http://{addr}");
     let seen = interop::run_node_client("chat_port", "chat_client.js", &[url]);
     assert_eq!(
         seen,

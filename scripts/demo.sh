@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The demo: a multi-room chat on http://127.0.0.1:${PORT:-3000} that a
+# browser can use. Installs the pinned socket.io-client browser bundle the
+# server serves (once, with npm), then runs examples/chat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+client=target/demo/node_modules/socket.io-client
+if [ ! -f "$client/dist/socket.io.min.js" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "== installing Node.js and npm (Debian packages), for the browser bundle"
+    apt-get update -qq
+    apt-get install -y -qq nodejs npm
+  fi
+  echo "== socket.io-client 4.8.1, the browser bundle the server serves"
+  mkdir -p target/demo
+  npm install --prefix target/demo --no-save --no-audit --no-fund --loglevel=error socket.io-client@4.8.1
+fi
+SIO_CLIENT="$client" exec cargo run --release -p examples --example chat
