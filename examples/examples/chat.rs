@@ -175,7 +175,8 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .layer(io.layer());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", examples::port())).await?;
-    examples::listening("chat demo (Ctrl-C stops it)", listener.local_addr()?);
+    examples::listening("chat demo", listener.local_addr()?);
+    println!("open it in two browser tabs; Ctrl-C stops it");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
