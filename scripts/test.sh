@@ -9,6 +9,11 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq nodejs npm
 fi
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Chromium (Debian package), for the browser test"
+  apt-get update -qq
+  apt-get install -y -qq chromium
+fi
 echo "== npm packages for the interop tests (interop/package-lock.json)"
 npm ci --prefix interop --no-audit --no-fund --loglevel=error
 
