@@ -11,8 +11,6 @@
 //! The socket.io server is a layer in front of the router, and takes each
 //! client's address from axum's `ConnectInfo`.
 
-use std::net::SocketAddr;
-
 use socketio_server::Server;
 
 #[tokio::main]
@@ -21,16 +19,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let io = Server::builder().build();
     examples::rooms_sockets(&io);
     let app = examples::rooms_api(&io).layer(io.layer());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", examples::port())).await?;
-    println!("axum with socket.io on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
-    io.close().await;
+    examples::serve(app, &io, "axum with socket.io").await?;
     Ok(())
 }

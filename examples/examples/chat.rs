@@ -13,7 +13,6 @@
 //! ({room, from, typing}). The nickname comes in the auth payload.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::{response::Html, routing::get, Router};
@@ -174,17 +173,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
             get(|| async { Html(include_str!("../static/chat.html")) }),
         )
         .layer(io.layer());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", examples::port())).await?;
-    examples::listening("chat demo", listener.local_addr()?);
     println!("open it in two browser tabs; Ctrl-C stops it");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
-    io.close().await;
+    examples::serve(app, &io, "chat demo").await?;
     Ok(())
 }

@@ -37,6 +37,45 @@ pub fn listening_addr() -> Option<std::net::SocketAddr> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Runs an example's `main` on a thread of its own with `PORT=0` (any free
+/// port), and returns the address it listens on, once it does: for tests
+/// that run an example as written.
+///
+/// # Panics
+///
+/// Panics when the example does not listen within five seconds.
+pub fn run_in_background(
+    main: fn() -> Result<(), Box<dyn std::error::Error>>,
+) -> std::net::SocketAddr {
+    std::env::set_var("PORT", "0");
+    std::thread::spawn(move || {
+        if let Err(e) = main() {
+            eprintln!("the example failed: {e}");
+        }
+    });
+    (0..1000)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            listening_addr()
+        })
+        .expect("the example listens within 5 s")
+}
+
+/// Serves `app` (with `io` in it) on 127.0.0.1:$PORT until Ctrl-C, with
+/// each client's address, then closes `io`.
+pub async fn serve(app: Router, io: &Server, what: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port())).await?;
+    listening(what, listener.local_addr()?);
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    io.close().await;
+    Ok(())
+}
+
 /// The port to listen on: `PORT` from the environment, or 3000.
 pub fn port() -> u16 {
     std::env::var("PORT")

@@ -11,16 +11,7 @@ mod chat;
 
 #[test]
 fn two_browser_pages_chat() {
-    std::env::set_var("PORT", "0");
-    std::thread::spawn(|| {
-        let _ = chat::main();
-    });
-    let addr = (0..1000)
-        .find_map(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            examples::listening_addr()
-        })
-        .expect("the demo listens");
+    let addr = examples::run_in_background(chat::main);
     let shots = interop::dir().join("../target/artifacts");
     std::fs::create_dir_all(&shots).unwrap();
     let args = [format!("http://{addr}/"), shots.display().to_string()];

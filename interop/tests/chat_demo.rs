@@ -11,17 +11,7 @@ mod chat;
 
 #[test]
 fn two_users_chat_in_a_room() {
-    // The app listens on $PORT: 0, any free port; it says which.
-    std::env::set_var("PORT", "0");
-    std::thread::spawn(|| {
-        let _ = chat::main();
-    });
-    let addr = (0..1000)
-        .find_map(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            examples::listening_addr()
-        })
-        .expect("the app listens");
+    let addr = examples::run_in_background(chat::main);
     let url = format!("http://{addr}");
     let seen = interop::run_node_client("chat demo", "chat_demo_client.js", &[url]);
     let system = |text: &str| json!(["system", {"room": "lobby", "text": text}]);

@@ -11,18 +11,7 @@ mod chat_port;
 
 #[test]
 fn the_ported_chat_app_works_with_the_real_client() {
-    // The app listens on $PORT: pick a free one.
-    // The app listens on $PORT: 0, any free port; it says which.
-    std::env::set_var("PORT", "0");
-    std::thread::spawn(|| {
-        let _ = chat_port::main();
-    });
-    let addr = (0..1000)
-        .find_map(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            examples::listening_addr()
-        })
-        .expect("the app listens");
+    let addr = examples::run_in_background(chat_port::main);
     let url = format!("http://{addr}");
     let seen = interop::run_node_client("chat_port", "chat_client.js", &[url]);
     assert_eq!(
