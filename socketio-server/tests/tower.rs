@@ -43,6 +43,17 @@ async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Long-polling and WebSocket reach the server through the host, and a
+/// client joins `/`.
+async fn socket_io_answers(addr: SocketAddr) {
+    let (status, open) = http_get(addr, "/socket.io/?EIO=4&transport=polling").await;
+    assert_eq!(status, 200);
+    assert!(open.starts_with("0{\"sid\""), "{open}");
+    let mut ws = support::client(addr).await;
+    send(&mut ws, "40").await;
+    assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
+}
+
 fn server() -> (Server, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let io = Server::builder().build();
     let (tx, rx) = channel();
@@ -65,14 +76,7 @@ async fn as_a_layer_it_answers_its_path_and_hands_the_rest_to_the_router() {
 
     assert_eq!(http_get(addr, "/health").await, (200, "ok".to_owned()));
     assert_eq!(http_get(addr, "/nowhere").await.0, 404);
-    // Long-polling through the router.
-    let (status, open) = http_get(addr, "/socket.io/?EIO=4&transport=polling").await;
-    assert_eq!(status, 200);
-    assert!(open.starts_with("0{\"sid\""), "{open}");
-    // WebSocket through the router, into a namespace.
-    let mut ws = support::client(addr).await;
-    send(&mut ws, "40").await;
-    assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
+    socket_io_answers(addr).await;
     let address = recv(&mut addresses).await;
     if cfg!(feature = "axum") {
         assert_eq!(address, "127.0.0.1", "from axum's ConnectInfo");
@@ -87,9 +91,7 @@ async fn as_a_service_it_serves_a_route() {
         .route_service("/socket.io/", io.clone());
     let addr = serve(app).await;
     assert_eq!(http_get(addr, "/health").await, (200, "ok".to_owned()));
-    let mut ws = support::client(addr).await;
-    send(&mut ws, "40").await;
-    assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
+    socket_io_answers(addr).await;
 }
 
 #[cfg(feature = "axum")]
@@ -100,10 +102,5 @@ async fn nested_under_axum_it_still_sees_its_own_path() {
         .route("/health", get(|| async { "ok" }))
         .nest_service("/socket.io", io.clone());
     let addr = serve(app).await;
-    let (status, open) = http_get(addr, "/socket.io/?EIO=4&transport=polling").await;
-    assert_eq!(status, 200);
-    assert!(open.starts_with("0{\"sid\""), "{open}");
-    let mut ws = support::client(addr).await;
-    send(&mut ws, "40").await;
-    assert!(next(&mut ws).await.unwrap().starts_with("40{\"sid\""));
+    socket_io_answers(addr).await;
 }
