@@ -49,6 +49,10 @@ pub(crate) struct State {
     driver_deadline: Option<Instant>,
     /// The latest WebSocket of the session; older ones must stand down.
     ws_generation: u64,
+    /// Why the WebSocket reader gave up, as the close frame the writer
+    /// sends last (RFC 6455: 1009 too big, 1007 not UTF-8, 1002 protocol
+    /// error).
+    pub(crate) ws_close_frame: Option<(u16, &'static str)>,
 }
 
 impl State {
@@ -104,6 +108,7 @@ impl Core {
                 release_get_until: None,
                 driver_deadline: None,
                 ws_generation: 0,
+                ws_close_frame: None,
             }),
             poll_wake: Notify::new(),
             ws_wake: Notify::new(),

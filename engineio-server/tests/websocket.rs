@@ -229,6 +229,20 @@ async fn heartbeats_over_three_intervals_keep_a_websocket_alive() {
     assert!(t.events.try_recv().is_err());
 }
 
+/// The code of the close frame that ends `ws`, if it sent one.
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .ok()??
+        {
+            Ok(tungstenite::Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
 #[tokio::test]
 async fn garbage_and_oversized_frames_close_only_that_session() {
     let mut t = start(Config::default().max_payload(64)).await;
@@ -248,6 +262,36 @@ async fn garbage_and_oversized_frames_close_only_that_session() {
     t.next_connect().await;
     let _ = big.send(tungstenite::Message::text("4".repeat(65))).await;
     assert_eq!(t.next_close().await, CloseReason::TransportError);
+    // The client is told why before the connection drops, as RFC 6455 and
+    // Node's `ws` tell it: 1009.
+    assert_eq!(close_code(&mut big).await, Some(1009));
+
+    // Text that is not UTF-8: 1007. (A client library will not send it: the
+    // frame is written by hand, masked as a client's must be.)
+    let stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    let url = format!("ws://{}/engine.io/?EIO=4&transport=websocket", t.addr);
+    let (ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    t.next_connect().await;
+    let mut tcp = ws.into_inner();
+    let payload = [b'4', 0xff, 0xfe];
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    frame.extend_from_slice(&payload);
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, &frame)
+        .await
+        .unwrap();
+    assert_eq!(t.next_close().await, CloseReason::TransportError);
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut tcp, &mut rest),
+    )
+    .await;
+    // The OPEN packet, then a close frame (0x88) with code 1007.
+    let close = rest
+        .windows(2)
+        .position(|w| w == [0x88, 15])
+        .expect("a close frame");
+    assert_eq!(&rest[close + 2..close + 4], &1007u16.to_be_bytes());
 
     ws_send(&mut other, "4fine").await;
     assert_eq!(t.next_message().await, Message::Text("fine".into()));

@@ -225,7 +225,25 @@ async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
             }
             Some(Err(e)) => {
                 tracing::debug!(error = %e, "websocket error");
+                let frame = match &e {
+                    tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
+                    tungstenite::Error::Utf8(_) => Some((1007, "invalid UTF-8")),
+                    tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
+                    _ => None,
+                };
+                if let Some(frame) = frame {
+                    let mut state = core.lock();
+                    if state.ws_generation() == generation {
+                        state.ws_close_frame = Some(frame);
+                    }
+                }
                 transport_closed(&entry, generation, CloseReason::TransportError);
+                if frame.is_some() {
+                    // The writer says why in a close frame before the
+                    // connection drops.
+                    let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, &mut writer).await;
+                    return;
+                }
                 break;
             }
         };
@@ -298,7 +316,18 @@ async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, gener
         }
         if closed || carries_close {
             core.driver_wake.notify_one();
-            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close()).await;
+            let frame = core.lock().ws_close_frame.take();
+            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, async {
+                if let Some((code, reason)) = frame {
+                    let frame = tungstenite::protocol::CloseFrame {
+                        code: code.into(),
+                        reason: Utf8Bytes::from_static(reason),
+                    };
+                    let _ = sink.send(tungstenite::Message::Close(Some(frame))).await;
+                }
+                sink.close().await
+            })
+            .await;
             return;
         }
         if unwanted {
