@@ -52,7 +52,10 @@ setTimeout(() => finish(1), 60000);
   await ada.waitForFunction(() => document.getElementById("log").innerText.includes("hello ada"));
   await ada.type("#text", "hi bob");
   await ada.press("#text", "Enter");
-  await bob.waitForFunction(() => document.getElementById("log").innerText.includes("hi bob"));
+  // Each page hears the message from the server on its own: wait for both.
+  for (const page of [ada, bob]) {
+    await page.waitForFunction(() => document.getElementById("log").innerText.includes("hi bob"));
+  }
   // The time of day varies: keep who said what.
   const lines = async (page) =>
     (await text(page, "#log")).split("\n").map((l) => l.replace(/^\d{1,2}:\d{2}:\d{2}\s*(AM|PM)?\s*/, ""));

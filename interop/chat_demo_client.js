@@ -16,6 +16,7 @@ const record = (who, socket) => {
     socket.on(event, (m) => {
       const { time, ...rest } = m; // the time varies
       seen[who].push([event, rest]);
+      for (const wake of waiting.splice(0)) wake();
     });
   }
 };
@@ -23,10 +24,11 @@ record("ada", ada);
 record("bob", bob);
 const connected = (s) => new Promise((resolve) => s.on("connect", resolve));
 const join = (s, room) => new Promise((resolve) => s.emit("join", room, resolve));
-// Resolves once `who` has heard `count` events.
+// Resolves once `who` has heard `count` events (checked at each event).
+const waiting = [];
 const heard = (who, count) =>
   new Promise((resolve) => {
-    const check = () => (seen[who].length >= count ? resolve() : setTimeout(check, 5));
+    const check = () => (seen[who].length >= count ? resolve() : waiting.push(check));
     check();
   });
 
@@ -42,6 +44,7 @@ const heard = (who, count) =>
   bob.emit("typing", "lobby", true);
   bob.emit("message", "lobby", "hi ada");
   await heard("ada", 7); // typing, message
+  await heard("bob", 3); // bob joined, users, his own message
   bob.disconnect();
   await heard("ada", 9); // bob left, users
   seen.page = (await (await fetch(url + "/")).text()).includes('src="/socket.io/socket.io.js"');

@@ -170,8 +170,11 @@ async fn a_client_close_releases_the_pending_get_with_a_noop() {
         let path = format!("/engine.io/?EIO={eio}&transport=polling&sid={sid}");
         let addr = t.addr;
         let get_path = path.clone();
+        // Sent first, on its own connection: whether the server reads it
+        // before or after the CLOSE, it is the GET the client had pending,
+        // and it gets the NOOP.
         let pending = tokio::spawn(async move { get(addr, &get_path).await });
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::task::yield_now().await;
         post(t.addr, &path, if eio == 4 { "1" } else { "1:1" }).await;
         let answer = pending.await.unwrap();
         assert_eq!(answer.status, StatusCode::OK);

@@ -175,13 +175,14 @@ async fn a_get_sent_after_upgrade_is_refused_even_when_read_before_it() {
     let (sid, _) = handshake(t.addr, 4).await;
     t.next_connect().await;
     let mut ws = probed(t.addr, &sid).await;
-    // The GET is read before the WebSocket's UPGRADE (sent just after it
-    // here, to make that order certain): it waits for the upgrade to
-    // settle, then is refused as if it had come after.
+    // The GET and the WebSocket's UPGRADE travel on two connections: read
+    // before the UPGRADE, the GET waits for the upgrade to settle (the
+    // session's unit tests step that on a fake clock); read after, it finds
+    // the session upgraded. Either way it is refused.
     let addr = t.addr;
     let path = polling(&sid);
     let late_get = tokio::spawn(async move { get(addr, &path).await });
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    tokio::task::yield_now().await;
     ws_send(&mut ws, "5").await;
     let answer = late_get.await.unwrap();
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);

@@ -4,6 +4,9 @@
 //! Run one with `cargo run -p examples --example NAME`; the examples live in
 //! `examples/examples/`.
 
+use std::net::SocketAddr;
+use std::sync::{Condvar, Mutex, PoisonError};
+
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,48 +20,44 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Where the example running in this process listens (see [`listening`]).
-static LISTENING: std::sync::Mutex<Option<std::net::SocketAddr>> = std::sync::Mutex::new(None);
+/// Where the example running in this process listens (see [`listening`]),
+/// and the signal that it does.
+static LISTENING: (Mutex<Option<SocketAddr>>, Condvar) = (Mutex::new(None), Condvar::new());
 
 /// Prints where an example listens (`<what> on http://<addr>`), and keeps
 /// the address for a test that runs the example in its own process.
-pub fn listening(what: &str, addr: std::net::SocketAddr) {
+pub fn listening(what: &str, addr: SocketAddr) {
     println!("{what} on http://{addr}");
-    *LISTENING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(addr);
+    *LISTENING.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr);
+    LISTENING.1.notify_all();
 }
 
 /// The address the example running in this process listens on, once it
 /// does.
-pub fn listening_addr() -> Option<std::net::SocketAddr> {
-    *LISTENING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+pub fn listening_addr() -> Option<SocketAddr> {
+    *LISTENING.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs an example's `main` on a thread of its own with `PORT=0` (any free
-/// port), and returns the address it listens on, once it does: for tests
-/// that run an example as written.
+/// port), and returns the address it listens on, once it says so: for
+/// tests that run an example as written.
 ///
 /// # Panics
 ///
-/// Panics when the example does not listen within five seconds.
-pub fn run_in_background(
-    main: fn() -> Result<(), Box<dyn std::error::Error>>,
-) -> std::net::SocketAddr {
+/// Panics when the example has not listened after five seconds.
+pub fn run_in_background(main: fn() -> Result<(), Box<dyn std::error::Error>>) -> SocketAddr {
     std::env::set_var("PORT", "0");
     std::thread::spawn(move || {
         if let Err(e) = main() {
             eprintln!("the example failed: {e}");
         }
     });
-    (0..1000)
-        .find_map(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            listening_addr()
-        })
-        .expect("the example listens within 5 s")
+    let address = LISTENING.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let (address, _) = LISTENING
+        .1
+        .wait_timeout_while(address, std::time::Duration::from_secs(5), |a| a.is_none())
+        .unwrap_or_else(PoisonError::into_inner);
+    address.expect("the example listens within 5 s")
 }
 
 /// Serves `app` (with `io` in it) on 127.0.0.1:$PORT until Ctrl-C, with
@@ -66,7 +65,7 @@ pub fn run_in_background(
 pub async fn serve(app: Router, io: &Server, what: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port())).await?;
     listening(what, listener.local_addr()?);
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
