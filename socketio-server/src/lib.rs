@@ -50,6 +50,7 @@
 
 mod acks;
 mod args;
+mod builder;
 mod client;
 mod dynamic;
 mod error;
@@ -69,6 +70,7 @@ mod tower;
 
 pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
 pub use args::Args;
+pub use builder::ServerBuilder;
 pub use client::Client;
 pub use dynamic::DynamicNamespace;
 #[cfg(feature = "tls")]
@@ -83,7 +85,7 @@ pub use recovery::Recovery;
 pub use regex::Regex;
 pub use remote::{RemoteSocket, RemoteTimeout};
 pub use serve_client::ClientBundle;
-pub use server::{ClientConnection, EngineHandler, Server, ServerBuilder};
+pub use server::{ClientConnection, EngineHandler, Server};
 pub use server_side::ServerSideEmitter;
 pub use socket::{ListenerId, Socket, SocketEmitter, TimeoutEmitter};
 pub use socketio_adapter::{Handshake, Room, SocketId};
