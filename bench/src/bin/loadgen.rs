@@ -1,0 +1,247 @@
+//! The load generator. `bench/run.sh` is the usual way in; by hand:
+//!
+//! ```text
+//! loadgen suite [--runs N] [--quick] [--hold SECS] [--only a,b] [--out FILE]
+//!               [--server NAME=COMMAND]...
+//! loadgen report FILE
+//! ```
+//!
+//! `suite` starts each server for each scenario and run, pinned to core 0
+//! with `taskset` (the generator should run on core 1), with `PORT` set to
+//! a free port, and appends one JSON record per run to FILE; then prints
+//! the table. `report` prints the table of a FILE written before.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use bench::report::{self, Record};
+use bench::scenario::{self, Measured};
+use bench::{fail, Probe, Result};
+
+/// The scenarios in the order they run, with which servers can run them.
+const SCENARIOS: &[&str] = &[
+    "echo",
+    "ack",
+    "broadcast_100",
+    "broadcast_1000",
+    "connect",
+    "polling",
+    "idle_2000",
+    "idle_15000",
+];
+
+struct Options {
+    runs: u32,
+    quick: bool,
+    hold: Duration,
+    only: Option<Vec<String>>,
+    out: String,
+    servers: Vec<(String, String)>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("suite") => parse(&args[1..]).and_then(suite),
+        Some("report") => match args.get(1) {
+            Some(file) => read_records(file).map(|records| print!("{}", report::table(&records))),
+            None => fail("usage: loadgen report FILE"),
+        },
+        _ => fail("usage: loadgen suite [options] | loadgen report FILE (see bench/README.md)"),
+    };
+    if let Err(e) = outcome {
+        eprintln!("loadgen: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        runs: 3,
+        quick: false,
+        hold: Duration::ZERO,
+        only: None,
+        out: "target/bench/results.jsonl".to_owned(),
+        servers: Vec::new(),
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => options.runs = value()?.parse()?,
+            "--quick" => options.quick = true,
+            "--hold" => options.hold = Duration::from_secs(value()?.parse()?),
+            "--only" => options.only = Some(value()?.split(',').map(str::to_owned).collect()),
+            "--out" => options.out = value()?,
+            "--server" => {
+                let spec = value()?;
+                let Some((name, command)) = spec.split_once('=') else {
+                    return fail("--server takes NAME=COMMAND");
+                };
+                options.servers.push((name.to_owned(), command.to_owned()));
+            }
+            other => return fail(format!("unknown option {other}")),
+        }
+    }
+    if options.servers.is_empty() {
+        return fail("no --server given");
+    }
+    Ok(options)
+}
+
+fn read_records(file: &str) -> Result<Vec<Record>> {
+    let text = std::fs::read_to_string(file)?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(Into::into))
+        .collect()
+}
+
+/// Which scenarios a server takes part in: the bare relay has no polling.
+fn runs_scenario(server: &str, scenario: &str) -> bool {
+    !(server == "bare" && scenario == "polling")
+}
+
+fn suite(options: Options) -> Result<()> {
+    if let Some(dir) = std::path::Path::new(&options.out).parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&options.out)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut records = Vec::new();
+    for scenario in SCENARIOS {
+        if let Some(only) = &options.only {
+            if !only.iter().any(|o| o == scenario) {
+                continue;
+            }
+        }
+        for run in 1..=options.runs {
+            for (server, command) in &options.servers {
+                if !runs_scenario(server, scenario) {
+                    continue;
+                }
+                let measured = runtime.block_on(run_one(command, scenario, &options))?;
+                if server == report::OURS && measured.out_of_order > 0 {
+                    return fail(format!(
+                        "{scenario}: {} broadcasts out of order",
+                        measured.out_of_order
+                    ));
+                }
+                eprintln!(
+                    "{scenario:>15} {server:>13} run {run}: {} ops, {:.2} s, {:.2} µs CPU/op, {} out of order{}",
+                    measured.ops,
+                    measured.wall_s,
+                    measured.cpu_us_per_op(),
+                    measured.out_of_order,
+                    measured
+                        .rss_kib_per_conn
+                        .map_or(String::new(), |k| format!(", {k:.1} KiB/conn")),
+                );
+                let record = Record {
+                    server: server.clone(),
+                    scenario: (*scenario).to_owned(),
+                    run,
+                    measured,
+                };
+                writeln!(out, "{}", serde_json::to_string(&record)?)?;
+                records.push(record);
+            }
+        }
+    }
+    print!("{}", report::table(&records));
+    Ok(())
+}
+
+async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Measured> {
+    let mut server = Server::start(command).await?;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(300) + options.hold,
+        run_scenario(server.addr, &server.probe, scenario, options),
+    )
+    .await;
+    server.stop().await;
+    match outcome {
+        Ok(measured) => measured,
+        Err(_) => fail(format!("{scenario} against {command} did not finish in time")),
+    }
+}
+
+async fn run_scenario(
+    addr: SocketAddr,
+    probe: &Probe,
+    scenario: &str,
+    options: &Options,
+) -> Result<Measured> {
+    let scale = |n: u64| if options.quick { (n / 10).max(1) } else { n };
+    match scenario {
+        "echo" => scenario::echo(addr, probe, 50, scale(4_000), false).await,
+        "ack" => scenario::echo(addr, probe, 50, scale(4_000), true).await,
+        "broadcast_100" => scenario::broadcast(addr, probe, 100, scale(10_000), 20).await,
+        "broadcast_1000" => scenario::broadcast(addr, probe, 1_000, scale(1_000), 10).await,
+        "connect" => scenario::connects(addr, probe, scale(5_000), 20).await,
+        "polling" => scenario::polling(addr, probe, 50, scale(500)).await,
+        "idle_2000" => {
+            scenario::idle_memory(addr, probe, scale(2_000) as usize, SETTLE, Duration::ZERO).await
+        }
+        "idle_15000" => {
+            scenario::idle_memory(addr, probe, scale(15_000) as usize, SETTLE, options.hold).await
+        }
+        other => fail(format!("unknown scenario {other}")),
+    }
+}
+
+/// How long memory scenarios let a server settle before reading its RSS.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// A server under test: its process, pinned to core 0, and its address.
+struct Server {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+    probe: Probe,
+}
+
+impl Server {
+    async fn start(command: &str) -> Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut words = command.split_whitespace();
+        let Some(program) = words.next() else {
+            return fail("empty server command");
+        };
+        let env: HashMap<&str, String> = [("PORT", port.to_string())].into();
+        let child = tokio::process::Command::new("taskset")
+            .args(["-c", "0", program])
+            .args(words)
+            .envs(env)
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let Some(pid) = child.id() else {
+            return fail("the server exited at once");
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            if started.elapsed() > Duration::from_secs(30) {
+                return fail(format!("{command} did not listen on {addr}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Self {
+            child,
+            addr,
+            probe: Probe::of(pid),
+        })
+    }
+
+    async fn stop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}

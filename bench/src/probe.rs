@@ -1,0 +1,68 @@
+//! What the server under load costs, read from `/proc/<pid>`: CPU time
+//! (user + system, the process's threads together) and resident memory.
+
+use crate::{fail, Result};
+
+/// Reads one process's CPU time and memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    pid: u32,
+}
+
+impl Probe {
+    /// A probe of the process `pid`.
+    pub fn of(pid: u32) -> Self {
+        Self { pid }
+    }
+
+    /// The process's CPU time so far, in seconds (kernel ticks of 10 ms).
+    pub fn cpu_seconds(&self) -> Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
+        // The command name (field 2) may hold spaces: count from its end.
+        let Some(end) = stat.rfind(')') else {
+            return fail("unreadable /proc stat");
+        };
+        let fields: Vec<&str> = stat[end + 2..].split(' ').collect();
+        // utime and stime are fields 14 and 15, i.e. 11 and 12 after ")".
+        let (Some(utime), Some(stime)) = (fields.get(11), fields.get(12)) else {
+            return fail("short /proc stat");
+        };
+        let ticks: u64 = utime.parse::<u64>()? + stime.parse::<u64>()?;
+        Ok(ticks as f64 / ticks_per_second())
+    }
+
+    /// The process's resident memory, in KiB.
+    pub fn rss_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
+        for line in status.lines() {
+            if let Some(rest) = line.strip_prefix("VmRSS:") {
+                let kib = rest.trim().trim_end_matches("kB").trim();
+                return Ok(kib.parse()?);
+            }
+        }
+        fail("no VmRSS in /proc status")
+    }
+}
+
+/// Linux reports CPU time in clock ticks, 100 per second on every
+/// architecture the kernel's ABI (USER_HZ) supports.
+fn ticks_per_second() -> f64 {
+    100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_process() {
+        let probe = Probe::of(std::process::id());
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert!(x != 1);
+        assert!(probe.cpu_seconds().expect("cpu") > 0.0);
+        assert!(probe.rss_kib().expect("rss") > 100);
+    }
+}
