@@ -17,6 +17,15 @@ impl Probe {
 
     /// The process's CPU time so far, in seconds (kernel ticks of 10 ms).
     pub fn cpu_seconds(&self) -> Result<f64> {
+        let (user, system) = self.cpu_split()?;
+        Ok(user + system)
+    }
+
+    /// The process's CPU time so far in user space and in the kernel, in
+    /// seconds. On loopback the kernel's share holds most of the network
+    /// stack's work for both ends of each connection, alike for every
+    /// server: the user share is what the server's own code spends.
+    pub fn cpu_split(&self) -> Result<(f64, f64)> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
         // The command name (field 2) may hold spaces: count from its end.
         let Some(end) = stat.rfind(')') else {
@@ -27,8 +36,11 @@ impl Probe {
         let (Some(utime), Some(stime)) = (fields.get(11), fields.get(12)) else {
             return fail("short /proc stat");
         };
-        let ticks: u64 = utime.parse::<u64>()? + stime.parse::<u64>()?;
-        Ok(ticks as f64 / ticks_per_second())
+        let tick = ticks_per_second();
+        Ok((
+            utime.parse::<u64>()? as f64 / tick,
+            stime.parse::<u64>()? as f64 / tick,
+        ))
     }
 
     /// The process's resident memory, in KiB.

@@ -38,6 +38,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[derive(Debug, Clone, Copy)]
 struct Medians {
     cpu_us: f64,
+    user_us: f64,
     ops_per_s: f64,
     p99_ms: Option<f64>,
     kib_per_conn: Option<f64>,
@@ -52,6 +53,7 @@ fn medians(records: &[&Record]) -> Medians {
     };
     Medians {
         cpu_us: of(&|m| Some(m.cpu_us_per_op())).unwrap_or(f64::NAN),
+        user_us: of(&|m| Some(m.user_us_per_op())).unwrap_or(f64::NAN),
         ops_per_s: of(&|m| Some(m.ops_per_s())).unwrap_or(f64::NAN),
         p99_ms: of(&|m| m.p99_ms),
         kib_per_conn: of(&|m| m.rss_kib_per_conn),
@@ -78,9 +80,9 @@ pub fn table(records: &[Record]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | server | runs | server CPU µs/op (or KiB/conn) | ops/s | p99 ms | out of order | ours ÷ this |"
+        "| scenario | server | runs | server CPU µs/op (or KiB/conn) | of which user | ops/s | p99 ms | out of order | ours ÷ this (user) |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for scenario in scenarios {
         let ours = by.get(&(scenario, OURS)).map(|r| medians(r));
         for ((s, server), runs) in by.range((scenario, "")..) {
@@ -92,14 +94,21 @@ pub fn table(records: &[Record]) -> String {
                 Some(kib) => (kib, ours.and_then(|o| o.kib_per_conn)),
                 None => (m.cpu_us, ours.map(|o| o.cpu_us)),
             };
-            let ratio = match ours_figure {
-                Some(o) if *server != OURS => format!("{:.2}x", o / figure),
+            let ratio = match (ours, ours_figure) {
+                (Some(o), Some(of)) if *server != OURS => match m.kib_per_conn {
+                    Some(_) => format!("{:.2}x", of / figure),
+                    None => format!("{:.2}x ({:.2}x)", of / figure, o.user_us / m.user_us),
+                },
                 _ => "-".to_owned(),
+            };
+            let user = match m.kib_per_conn {
+                Some(_) => "-".to_owned(),
+                None => format!("{:.2}", m.user_us),
             };
             let p99 = m.p99_ms.map_or("-".to_owned(), |p| format!("{p:.1}"));
             let _ = writeln!(
                 out,
-                "| {scenario} | {server} | {} | {figure:.2} | {:.0} | {p99} | {:.1}% | {ratio} |",
+                "| {scenario} | {server} | {} | {figure:.2} | {user} | {:.0} | {p99} | {:.1}% | {ratio} |",
                 runs.len(),
                 m.ops_per_s,
                 m.out_of_order * 100.0
@@ -114,6 +123,7 @@ mod tests {
     use super::*;
 
     fn record(server: &str, scenario: &str, cpu_s: f64) -> Record {
+        let user_s = cpu_s / 2.0;
         Record {
             server: server.to_owned(),
             scenario: scenario.to_owned(),
@@ -122,6 +132,7 @@ mod tests {
                 ops: 1_000_000,
                 wall_s: 1.0,
                 cpu_s,
+                user_s,
                 ..Measured::default()
             },
         }
@@ -137,6 +148,6 @@ mod tests {
         ];
         let table = table(&records);
         assert!(table.contains("| echo | ours | 3 | 2.00 |"), "{table}");
-        assert!(table.contains("| echo | node | 1 | 8.00 | 1000000 | - | 0.0% | 0.25x |"), "{table}");
+        assert!(table.contains("| echo | node | 1 | 8.00 | 4.00 | 1000000 | - | 0.0% | 0.25x (0.25x) |"), "{table}");
     }
 }

@@ -26,6 +26,9 @@ pub struct Measured {
     pub wall_s: f64,
     /// The server's CPU time over the measured part, in seconds.
     pub cpu_s: f64,
+    /// The part of `cpu_s` spent in user space (the rest is the kernel's).
+    #[serde(default)]
+    pub user_s: f64,
     /// Latency percentiles, in milliseconds, where the scenario has them.
     pub p50_ms: Option<f64>,
     /// See `p50_ms`.
@@ -47,10 +50,21 @@ impl Measured {
         self.cpu_s * 1e6 / self.ops.max(1) as f64
     }
 
+    /// Server CPU in user space per operation, in microseconds.
+    pub fn user_us_per_op(&self) -> f64 {
+        self.user_s * 1e6 / self.ops.max(1) as f64
+    }
+
     /// Operations per second of wall time.
     pub fn ops_per_s(&self) -> f64 {
         self.ops as f64 / self.wall_s.max(1e-9)
     }
+}
+
+/// The server's CPU time since `before` (user, system): total and user.
+fn cpu_since(probe: &Probe, before: (f64, f64)) -> Result<(f64, f64)> {
+    let (user, system) = probe.cpu_split()?;
+    Ok((user + system - before.0 - before.1, user - before.0))
 }
 
 /// A payload of about 100 characters that names its client and sequence
@@ -101,7 +115,7 @@ pub async fn echo(
     ack: bool,
 ) -> Result<Measured> {
     let sockets = connect_all(addr, clients).await?;
-    let cpu = probe.cpu_seconds()?;
+    let cpu = probe.cpu_split()?;
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (client, mut ws) in sockets.into_iter().enumerate() {
@@ -127,10 +141,12 @@ pub async fn echo(
         });
     }
     join_all(&mut tasks).await?;
+    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     Ok(Measured {
         ops: clients as u64 * per_client,
         wall_s: start.elapsed().as_secs_f64(),
-        cpu_s: probe.cpu_seconds()? - cpu,
+        cpu_s,
+        user_s,
         ..Measured::default()
     })
 }
@@ -147,7 +163,7 @@ pub async fn polling(
     for _ in 0..clients {
         sessions.push(Polling::connect(addr).await?);
     }
-    let cpu = probe.cpu_seconds()?;
+    let cpu = probe.cpu_split()?;
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (client, mut session) in sessions.into_iter().enumerate() {
@@ -164,10 +180,12 @@ pub async fn polling(
         });
     }
     join_all(&mut tasks).await?;
+    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     Ok(Measured {
         ops: clients as u64 * per_client,
         wall_s: start.elapsed().as_secs_f64(),
-        cpu_s: probe.cpu_seconds()? - cpu,
+        cpu_s,
+        user_s,
         ..Measured::default()
     })
 }
@@ -181,7 +199,7 @@ pub async fn connects(
     concurrency: usize,
 ) -> Result<Measured> {
     let next = Arc::new(AtomicU64::new(0));
-    let cpu = probe.cpu_seconds()?;
+    let cpu = probe.cpu_split()?;
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
@@ -195,10 +213,12 @@ pub async fn connects(
         });
     }
     join_all(&mut tasks).await?;
+    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     Ok(Measured {
         ops: total,
         wall_s: start.elapsed().as_secs_f64(),
-        cpu_s: probe.cpu_seconds()? - cpu,
+        cpu_s,
+        user_s,
         ..Measured::default()
     })
 }
@@ -220,7 +240,7 @@ pub async fn broadcast(
     let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..messages).map(|_| AtomicU64::new(0)).collect());
     let received: Arc<Vec<AtomicU64>> = Arc::new((0..receivers).map(|_| AtomicU64::new(0)).collect());
     let progress = Arc::new(Notify::new());
-    let cpu = probe.cpu_seconds()?;
+    let cpu = probe.cpu_split()?;
     let start = Instant::now();
     let mut readers = tokio::task::JoinSet::new();
     let mut sender = None;
@@ -289,7 +309,7 @@ pub async fn broadcast(
         out_of_order += disorder;
     }
     let wall_s = start.elapsed().as_secs_f64();
-    let cpu_s = probe.cpu_seconds()? - cpu;
+    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     latencies.sort_unstable();
     let percentile = |p: f64| {
         let i = ((latencies.len() as f64 - 1.0) * p) as usize;
@@ -299,6 +319,7 @@ pub async fn broadcast(
         ops: receivers as u64 * messages,
         wall_s,
         cpu_s,
+        user_s,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
         out_of_order,
@@ -343,7 +364,7 @@ pub async fn idle_memory(
     }
     tokio::time::sleep(settle).await;
     let before = probe.rss_kib()?;
-    let cpu = probe.cpu_seconds()?;
+    let cpu = probe.cpu_split()?;
     let start = Instant::now();
     let sockets = connect_all(addr, count).await?;
     let wall_s = start.elapsed().as_secs_f64();
@@ -379,10 +400,12 @@ pub async fn idle_memory(
     }
     stop.notify_waiters();
     holders.abort_all();
+    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     Ok(Measured {
         ops: count as u64,
         wall_s,
-        cpu_s: probe.cpu_seconds()? - cpu,
+        cpu_s,
+        user_s,
         rss_kib_per_conn: Some(after.saturating_sub(before) as f64 / count as f64),
         rss_over_time,
         ..Measured::default()

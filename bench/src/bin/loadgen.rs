@@ -135,10 +135,11 @@ fn suite(options: Options) -> Result<()> {
                     ));
                 }
                 eprintln!(
-                    "{scenario:>15} {server:>13} run {run}: {} ops, {:.2} s, {:.2} µs CPU/op, {} out of order{}",
+                    "{scenario:>15} {server:>13} run {run}: {} ops, {:.2} s, {:.2} µs CPU/op ({:.2} user), {} out of order{}",
                     measured.ops,
                     measured.wall_s,
                     measured.cpu_us_per_op(),
+                    measured.user_us_per_op(),
                     measured.out_of_order,
                     measured
                         .rss_kib_per_conn

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 type Peers = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Utf8Bytes>>>>;
@@ -42,7 +43,12 @@ async fn serve(port: u16) -> std::io::Result<()> {
 
 async fn connection(stream: TcpStream, id: u64, peers: Peers) {
     let _ = stream.set_nodelay(true);
-    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+    // Small buffers, as a lean server would keep them (tungstenite's
+    // default read buffer is 128 KiB per connection).
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024);
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;
     };
     let (mut sink, mut stream) = ws.split();
