@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use engineio_protocol::{ProtocolVersion, Transport};
-use http::{HeaderMap, Uri};
+use http::{HeaderMap, HeaderValue, Uri};
 use tokio::sync::{watch, Notify};
 
 use crate::session::{Event, Session};
@@ -28,6 +28,31 @@ pub struct RequestInfo {
     pub remote_addr: Option<SocketAddr>,
     /// When the handshake happened.
     pub time: std::time::SystemTime,
+}
+
+impl RequestInfo {
+    /// The request as the session keeps it: copies of its URI and header
+    /// values. hyper's own share the connection's read buffer (8 KiB or
+    /// more), which would otherwise stay allocated for the session's life.
+    pub(crate) fn detached(
+        uri: &Uri,
+        headers: &HeaderMap,
+        remote_addr: Option<SocketAddr>,
+    ) -> Self {
+        let uri = uri.to_string().parse().unwrap_or_else(|_| uri.clone());
+        let mut copy = HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            let mut owned = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            owned.set_sensitive(value.is_sensitive());
+            copy.append(name.clone(), owned);
+        }
+        Self {
+            uri,
+            headers: copy,
+            remote_addr,
+            time: std::time::SystemTime::now(),
+        }
+    }
 }
 
 /// The state behind one lock: the session and the driver's bookkeeping.

@@ -4,12 +4,15 @@
 //! loadgen suite [--runs N] [--quick] [--hold SECS] [--only a,b] [--out FILE]
 //!               [--server NAME=COMMAND]...
 //! loadgen report FILE
+//! loadgen run ADDR PID SCENARIO [--quick] [--hold SECS]
 //! ```
 //!
 //! `suite` starts each server for each scenario and run, pinned to core 0
 //! with `taskset` (the generator should run on core 1), with `PORT` set to
 //! a free port, and appends one JSON record per run to FILE; then prints
-//! the table. `report` prints the table of a FILE written before.
+//! the table. `report` prints the table of a FILE written before. `run`
+//! runs one scenario against a server already listening on ADDR whose
+//! process is PID (to profile it under perf or heaptrack).
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -45,6 +48,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("suite") => parse(&args[1..]).and_then(suite),
+        Some("run") => attach(&args[1..]),
         Some("report") => match args.get(1) {
             Some(file) => read_records(file).map(|records| print!("{}", report::table(&records))),
             None => fail("usage: loadgen report FILE"),
@@ -58,6 +62,14 @@ fn main() {
 }
 
 fn parse(args: &[String]) -> Result<Options> {
+    let options = parse_flags(args)?;
+    if options.servers.is_empty() {
+        return fail("no --server given");
+    }
+    Ok(options)
+}
+
+fn parse_flags(args: &[String]) -> Result<Options> {
     let mut options = Options {
         runs: 3,
         quick: false,
@@ -85,10 +97,22 @@ fn parse(args: &[String]) -> Result<Options> {
             other => return fail(format!("unknown option {other}")),
         }
     }
-    if options.servers.is_empty() {
-        return fail("no --server given");
-    }
     Ok(options)
+}
+
+fn attach(args: &[String]) -> Result<()> {
+    let [addr, pid, scenario, rest @ ..] = args else {
+        return fail("usage: loadgen run ADDR PID SCENARIO [options]");
+    };
+    let options = parse_flags(rest)?;
+    let probe = Probe::of(pid.parse()?);
+    let addr: SocketAddr = addr.parse()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let measured = runtime.block_on(run_scenario(addr, &probe, scenario, &options))?;
+    println!("{}", serde_json::to_string(&measured)?);
+    Ok(())
 }
 
 fn read_records(file: &str) -> Result<Vec<Record>> {

@@ -345,12 +345,11 @@ impl<H: Handler> Server<H> {
             session_config,
             crate::clock::now(),
         );
-        let request = RequestInfo {
-            uri: head.uri.clone(),
-            headers: head.headers.clone(),
-            remote_addr: head.extensions.get::<RemoteAddr>().map(|a| a.0),
-            time: std::time::SystemTime::now(),
-        };
+        let request = RequestInfo::detached(
+            &head.uri,
+            &head.headers,
+            head.extensions.get::<RemoteAddr>().map(|a| a.0),
+        );
         let core = Arc::new(Core::new(session, request, !query.b64));
         tracing::debug!(%sid, version = ?query.version, transport = transport.as_str(), "handshake");
         let conn = self.inner.handler.on_connect(Socket::new(core.clone()));

@@ -42,7 +42,11 @@ pub(super) fn handshake<H: Handler>(
         let Some(ws) = connect(&server, on_upgrade).await else {
             return;
         };
-        let Some(entry) = server.open_session(&head, &query, Transport::Websocket) else {
+        let entry = server.open_session(&head, &query, Transport::Websocket);
+        // The request's header values share hyper's read buffer (16 KiB):
+        // free it now rather than when the session ends.
+        drop((head, query));
+        let Some(entry) = entry else {
             return;
         };
         let generation = entry.core.lock().new_ws_generation();
