@@ -95,7 +95,8 @@ impl Polling {
     pub async fn connect(addr: SocketAddr) -> Result<Self> {
         let mut get = http1(addr).await?;
         let host = addr.to_string();
-        let handshake = request(&mut get, &host, "/socket.io/?EIO=4&transport=polling", None).await?;
+        let handshake =
+            request(&mut get, &host, "/socket.io/?EIO=4&transport=polling", None).await?;
         let Some(json) = handshake.strip_prefix('0') else {
             return fail(format!("expected the OPEN packet, got {handshake:?}"));
         };
@@ -141,8 +142,7 @@ impl Polling {
                 return Ok(packet);
             }
             let body = request(&mut self.get, &self.host, &self.path, None).await?;
-            self.pending
-                .extend(body.split('\u{1e}').map(str::to_owned));
+            self.pending.extend(body.split('\u{1e}').map(str::to_owned));
         }
     }
 }

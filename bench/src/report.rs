@@ -148,6 +148,10 @@ mod tests {
         ];
         let table = table(&records);
         assert!(table.contains("| echo | ours | 3 | 2.00 |"), "{table}");
-        assert!(table.contains("| echo | node | 1 | 8.00 | 4.00 | 1000000 | - | 0.0% | 0.25x (0.25x) |"), "{table}");
+        assert!(
+            table
+                .contains("| echo | node | 1 | 8.00 | 4.00 | 1000000 | - | 0.0% | 0.25x (0.25x) |"),
+            "{table}"
+        );
     }
 }

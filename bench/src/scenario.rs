@@ -238,7 +238,8 @@ pub async fn broadcast(
     let sockets = connect_all(addr, receivers).await?;
     let base = Instant::now();
     let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..messages).map(|_| AtomicU64::new(0)).collect());
-    let received: Arc<Vec<AtomicU64>> = Arc::new((0..receivers).map(|_| AtomicU64::new(0)).collect());
+    let received: Arc<Vec<AtomicU64>> =
+        Arc::new((0..receivers).map(|_| AtomicU64::new(0)).collect());
     let progress = Arc::new(Notify::new());
     let cpu = probe.cpu_split()?;
     let start = Instant::now();

@@ -23,17 +23,27 @@ fn probe() -> Probe {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_runs_and_counts_its_operations() {
     let (io, addr) = bench_server().await;
-    let echo = scenario::echo(addr, &probe(), 5, 20, false).await.expect("echo");
+    let echo = scenario::echo(addr, &probe(), 5, 20, false)
+        .await
+        .expect("echo");
     assert_eq!(echo.ops, 100);
-    let ack = scenario::echo(addr, &probe(), 5, 20, true).await.expect("ack");
+    let ack = scenario::echo(addr, &probe(), 5, 20, true)
+        .await
+        .expect("ack");
     assert_eq!(ack.ops, 100);
-    let broadcast = scenario::broadcast(addr, &probe(), 10, 50, 5).await.expect("broadcast");
+    let broadcast = scenario::broadcast(addr, &probe(), 10, 50, 5)
+        .await
+        .expect("broadcast");
     assert_eq!(broadcast.ops, 500);
     assert_eq!(broadcast.out_of_order, 0);
     assert!(broadcast.p99_ms.is_some());
-    let connects = scenario::connects(addr, &probe(), 30, 3).await.expect("connect");
+    let connects = scenario::connects(addr, &probe(), 30, 3)
+        .await
+        .expect("connect");
     assert_eq!(connects.ops, 30);
-    let polling = scenario::polling(addr, &probe(), 3, 10).await.expect("polling");
+    let polling = scenario::polling(addr, &probe(), 3, 10)
+        .await
+        .expect("polling");
     assert_eq!(polling.ops, 30);
     let idle = scenario::idle_memory(addr, &probe(), 50, Duration::ZERO, Duration::ZERO)
         .await
@@ -65,12 +75,15 @@ async fn a_broadcast_received_twice_fails_the_run() {
     io.of("/").on_connection(|socket: Socket| async move {
         // Every broadcast but the first goes out twice: receivers see a
         // sequence number again.
-        socket.on("broadcast", |socket: Socket, Data(data): Data<Value>| async move {
-            let _ = socket.namespace().emit("broadcast", data.clone());
-            if !data.as_str().is_some_and(|s| s.starts_with("c0-s0-")) {
-                let _ = socket.namespace().emit("broadcast", data);
-            }
-        });
+        socket.on(
+            "broadcast",
+            |socket: Socket, Data(data): Data<Value>| async move {
+                let _ = socket.namespace().emit("broadcast", data.clone());
+                if !data.as_str().is_some_and(|s| s.starts_with("c0-s0-")) {
+                    let _ = socket.namespace().emit("broadcast", data);
+                }
+            },
+        );
     });
     let addr = io.listen(("127.0.0.1", 0)).await.expect("listen");
     let error = scenario::broadcast(addr, &probe(), 3, 10, 2)

@@ -42,7 +42,8 @@ impl RequestInfo {
         let uri = uri.to_string().parse().unwrap_or_else(|_| uri.clone());
         let mut copy = HeaderMap::with_capacity(headers.len());
         for (name, value) in headers {
-            let mut owned = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            let mut owned =
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
             owned.set_sensitive(value.is_sensitive());
             copy.append(name.clone(), owned);
         }

@@ -80,7 +80,11 @@ fn parse_flags(args: &[String]) -> Result<Options> {
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        let mut value = || args.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
+        let mut value = || {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
         match arg.as_str() {
             "--runs" => options.runs = value()?.parse()?,
             "--quick" => options.quick = true,
@@ -194,7 +198,9 @@ async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Mea
     server.stop().await;
     match outcome {
         Ok(measured) => measured,
-        Err(_) => fail(format!("{scenario} against {command} did not finish in time")),
+        Err(_) => fail(format!(
+            "{scenario} against {command} did not finish in time"
+        )),
     }
 }
 
