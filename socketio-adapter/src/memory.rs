@@ -66,6 +66,17 @@ impl Membership {
                 .cloned()
                 .collect();
         }
+        if opts.rooms.len() == 1 {
+            // One room: its members are distinct already.
+            return opts
+                .rooms
+                .iter()
+                .filter_map(|room| self.rooms.get(room))
+                .flatten()
+                .filter(|id| !excepted.contains(id))
+                .cloned()
+                .collect();
+        }
         let mut seen = HashSet::new();
         opts.rooms
             .iter()
