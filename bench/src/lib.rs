@@ -11,13 +11,22 @@
 //! server that does only what the scenarios need. `bench/run.sh` is the one
 //! command that runs the whole comparison.
 //!
-//! ```no_run
-//! # async fn run() -> bench::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() -> bench::Result<()> {
 //! use bench::{scenario, Probe};
-//! let addr = "127.0.0.1:3000".parse()?;
+//! use socketio_server::{Server, Socket};
+//!
+//! // The bench server, here in this process (`bench/run.sh` starts each
+//! // server in its own process, pinned to a core of its own).
+//! let io = Server::builder().build();
+//! io.on_connection(|socket: Socket| async move { examples::bench_connection(socket) });
+//! let addr = io.listen("127.0.0.1:0").await?;
+//!
 //! let probe = Probe::of(std::process::id());
-//! let measured = scenario::echo(addr, &probe, 50, 1_000, false).await?;
-//! println!("{} echoes, {:.2} µs of server CPU each", measured.ops, measured.cpu_us_per_op());
+//! let measured = scenario::echo(addr, &probe, 5, 100, false).await?;
+//! assert_eq!(measured.ops, 500);
+//! println!("{:.2} µs of CPU per echo", measured.cpu_us_per_op());
 //! # Ok(()) }
 //! ```
 
