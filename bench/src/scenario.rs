@@ -61,10 +61,34 @@ impl Measured {
     }
 }
 
-/// The server's CPU time since `before` (user, system): total and user.
-fn cpu_since(probe: &Probe, before: (f64, f64)) -> Result<(f64, f64)> {
-    let (user, system) = probe.cpu_split()?;
-    Ok((user + system - before.0 - before.1, user - before.0))
+/// The measured part of a run: wall time and the server's CPU time from
+/// when it opens.
+struct Window<'a> {
+    probe: &'a Probe,
+    cpu: (f64, f64),
+    start: Instant,
+}
+
+impl<'a> Window<'a> {
+    fn open(probe: &'a Probe) -> Result<Self> {
+        Ok(Self {
+            probe,
+            cpu: probe.cpu_split()?,
+            start: Instant::now(),
+        })
+    }
+
+    /// What the window saw, `ops` operations in all.
+    fn close(&self, ops: u64) -> Result<Measured> {
+        let (user, system) = self.probe.cpu_split()?;
+        Ok(Measured {
+            ops,
+            wall_s: self.start.elapsed().as_secs_f64(),
+            cpu_s: user + system - self.cpu.0 - self.cpu.1,
+            user_s: user - self.cpu.0,
+            ..Measured::default()
+        })
+    }
 }
 
 /// A payload of about 100 characters that names its client and sequence
@@ -115,8 +139,7 @@ pub async fn echo(
     ack: bool,
 ) -> Result<Measured> {
     let sockets = connect_all(addr, clients).await?;
-    let cpu = probe.cpu_split()?;
-    let start = Instant::now();
+    let window = Window::open(probe)?;
     let mut tasks = tokio::task::JoinSet::new();
     for (client, mut ws) in sockets.into_iter().enumerate() {
         tasks.spawn(async move {
@@ -141,14 +164,7 @@ pub async fn echo(
         });
     }
     join_all(&mut tasks).await?;
-    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
-    Ok(Measured {
-        ops: clients as u64 * per_client,
-        wall_s: start.elapsed().as_secs_f64(),
-        cpu_s,
-        user_s,
-        ..Measured::default()
-    })
+    window.close(clients as u64 * per_client)
 }
 
 /// `clients` long-polling clients, each doing `per_client` round trips: a
@@ -163,8 +179,7 @@ pub async fn polling(
     for _ in 0..clients {
         sessions.push(Polling::connect(addr).await?);
     }
-    let cpu = probe.cpu_split()?;
-    let start = Instant::now();
+    let window = Window::open(probe)?;
     let mut tasks = tokio::task::JoinSet::new();
     for (client, mut session) in sessions.into_iter().enumerate() {
         tasks.spawn(async move {
@@ -180,14 +195,7 @@ pub async fn polling(
         });
     }
     join_all(&mut tasks).await?;
-    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
-    Ok(Measured {
-        ops: clients as u64 * per_client,
-        wall_s: start.elapsed().as_secs_f64(),
-        cpu_s,
-        user_s,
-        ..Measured::default()
-    })
+    window.close(clients as u64 * per_client)
 }
 
 /// `total` connections, `concurrency` at a time: WebSocket, handshake,
@@ -199,8 +207,7 @@ pub async fn connects(
     concurrency: usize,
 ) -> Result<Measured> {
     let next = Arc::new(AtomicU64::new(0));
-    let cpu = probe.cpu_split()?;
-    let start = Instant::now();
+    let window = Window::open(probe)?;
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
         let next = next.clone();
@@ -213,14 +220,7 @@ pub async fn connects(
         });
     }
     join_all(&mut tasks).await?;
-    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
-    Ok(Measured {
-        ops: total,
-        wall_s: start.elapsed().as_secs_f64(),
-        cpu_s,
-        user_s,
-        ..Measured::default()
-    })
+    window.close(total)
 }
 
 /// `receivers` clients; the first also sends `messages` broadcasts, each to
@@ -241,8 +241,7 @@ pub async fn broadcast(
     let received: Arc<Vec<AtomicU64>> =
         Arc::new((0..receivers).map(|_| AtomicU64::new(0)).collect());
     let progress = Arc::new(Notify::new());
-    let cpu = probe.cpu_split()?;
-    let start = Instant::now();
+    let measuring = Window::open(probe)?;
     let mut readers = tokio::task::JoinSet::new();
     let mut sender = None;
     for (index, ws) in sockets.into_iter().enumerate() {
@@ -309,22 +308,17 @@ pub async fn broadcast(
         latencies.extend(times);
         out_of_order += disorder;
     }
-    let wall_s = start.elapsed().as_secs_f64();
-    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
+    let measured = measuring.close(receivers as u64 * messages)?;
     latencies.sort_unstable();
     let percentile = |p: f64| {
         let i = ((latencies.len() as f64 - 1.0) * p) as usize;
         latencies.get(i).map(|ns| *ns as f64 / 1e6)
     };
     Ok(Measured {
-        ops: receivers as u64 * messages,
-        wall_s,
-        cpu_s,
-        user_s,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
         out_of_order,
-        ..Measured::default()
+        ..measured
     })
 }
 
@@ -350,7 +344,7 @@ fn parse_broadcast(text: &str) -> Result<u64> {
 
 /// `count` idle WebSocket clients joined to `/`: the server's memory per
 /// connection, from its RSS before (after a warm-up) and `settle` after they
-/// are all connected (the warm-up's connections are given `settle` to go,
+/// are all connected (time and CPU are those of connecting them) (the warm-up's connections are given `settle` to go,
 /// too). With `hold`, the clients stay that long answering pings and the
 /// RSS is sampled every 5 s.
 pub async fn idle_memory(
@@ -365,10 +359,9 @@ pub async fn idle_memory(
     }
     tokio::time::sleep(settle).await;
     let before = probe.rss_kib()?;
-    let cpu = probe.cpu_split()?;
-    let start = Instant::now();
+    let window = Window::open(probe)?;
     let sockets = connect_all(addr, count).await?;
-    let wall_s = start.elapsed().as_secs_f64();
+    let connected = window.close(count as u64)?;
     let stop = Arc::new(Notify::new());
     let mut holders = tokio::task::JoinSet::new();
     for mut ws in sockets {
@@ -401,14 +394,9 @@ pub async fn idle_memory(
     }
     stop.notify_waiters();
     holders.abort_all();
-    let (cpu_s, user_s) = cpu_since(probe, cpu)?;
     Ok(Measured {
-        ops: count as u64,
-        wall_s,
-        cpu_s,
-        user_s,
         rss_kib_per_conn: Some(after.saturating_sub(before) as f64 / count as f64),
         rss_over_time,
-        ..Measured::default()
+        ..connected
     })
 }
