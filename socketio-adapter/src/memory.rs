@@ -66,23 +66,15 @@ impl Membership {
                 .cloned()
                 .collect();
         }
-        if opts.rooms.len() == 1 {
-            // One room: its members are distinct already.
-            return opts
-                .rooms
-                .iter()
-                .filter_map(|room| self.rooms.get(room))
-                .flatten()
-                .filter(|id| !excepted.contains(id))
-                .cloned()
-                .collect();
-        }
+        // One room's members are distinct already: only several rooms need
+        // the set that drops a socket met twice.
+        let several = opts.rooms.len() > 1;
         let mut seen = HashSet::new();
         opts.rooms
             .iter()
             .filter_map(|room| self.rooms.get(room))
             .flatten()
-            .filter(|id| !excepted.contains(id) && seen.insert(*id))
+            .filter(|id| !excepted.contains(id) && (!several || seen.insert(*id)))
             .cloned()
             .collect()
     }

@@ -43,8 +43,8 @@ pub(super) fn handshake<H: Handler>(
             return;
         };
         let entry = server.open_session(&head, &query, Transport::Websocket);
-        // The request's header values share hyper's read buffer (16 KiB):
-        // free it now rather than when the session ends.
+        // The request's header values share hyper's read buffer (8 KiB or
+        // more): free it now rather than when the session ends.
         drop((head, query));
         let Some(entry) = entry else {
             return;
