@@ -158,6 +158,7 @@ pub struct Config {
     pub(crate) compression_threshold: Option<usize>,
     pub(crate) ws_read_buffer_size: usize,
     pub(crate) ws_write_buffer_size: usize,
+    pub(crate) listen_backlog: u32,
     pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) responder: Option<Responder>,
@@ -178,6 +179,7 @@ impl Default for Config {
             compression_threshold: Some(1024),
             ws_read_buffer_size: 4 * 1024,
             ws_write_buffer_size: 4 * 1024,
+            listen_backlog: 1024,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             responder: None,
@@ -200,6 +202,7 @@ impl fmt::Debug for Config {
             .field("compression_threshold", &self.compression_threshold)
             .field("ws_read_buffer_size", &self.ws_read_buffer_size)
             .field("ws_write_buffer_size", &self.ws_write_buffer_size)
+            .field("listen_backlog", &self.listen_backlog)
             .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
@@ -292,6 +295,18 @@ impl Config {
     /// `None`.
     pub fn http_compression(mut self, threshold: Option<usize>) -> Self {
         self.compression_threshold = threshold;
+        self
+    }
+
+    /// How many connections the kernel may hold, handshake done, until
+    /// [`Server::listen`](crate::Server::listen) accepts them (default
+    /// 1 024). A burst beyond the queue costs its clients a SYN retry a
+    /// second later: Node asks for 511, tokio's and std's `bind` for 128;
+    /// 1 024 takes a thousand clients reconnecting at once. A queued
+    /// connection costs kernel memory only while it waits. Linux caps the
+    /// queue at `net.core.somaxconn` (4 096 on recent kernels).
+    pub fn listen_backlog(mut self, backlog: u32) -> Self {
+        self.listen_backlog = backlog;
         self
     }
 

@@ -1,6 +1,7 @@
 //! The tokio and hyper driver: routes requests to the transports, checks
 //! them as the protocol asks, and runs one driver task per session.
 
+mod listen;
 mod polling;
 mod websocket;
 
@@ -18,8 +19,6 @@ use engineio_protocol::{Error as ProtocolError, ErrorCode, ProtocolVersion, Quer
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Body;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
@@ -371,126 +370,6 @@ impl<H: Handler> Server<H> {
             .instrument(span),
         );
         Some(entry)
-    }
-
-    /// Serves this server alone on `addr`, in a background task, and
-    /// returns the address it listens on (useful with port 0). Requests for
-    /// other paths get 404. [`Server::close`] stops it and frees the port.
-    pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<SocketAddr> {
-        self.listen_with(addr, |stream| async move { Some(stream) })
-            .await
-    }
-
-    /// As [`Server::listen`], over TLS (HTTPS and WSS) with `tls`; see
-    /// [`TlsConfig`](crate::TlsConfig). Each connection's TLS handshake
-    /// runs in its own task, so a slow one delays no other.
-    #[cfg(feature = "tls")]
-    pub async fn listen_tls(
-        &self,
-        addr: impl ToSocketAddrs,
-        tls: crate::TlsConfig,
-    ) -> std::io::Result<SocketAddr> {
-        let acceptor = tls.acceptor();
-        self.listen_with(addr, move |stream| {
-            let acceptor = acceptor.clone();
-            async move {
-                match acceptor.accept(stream).await {
-                    Ok(stream) => Some(stream),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "TLS handshake failed");
-                        None
-                    }
-                }
-            }
-        })
-        .await
-    }
-
-    /// Binds `addr` and serves each accepted connection once `wrap` has
-    /// made it ready (or dropped it), in the connection's own task.
-    async fn listen_with<W, Fut, S>(
-        &self,
-        addr: impl ToSocketAddrs,
-        wrap: W,
-    ) -> std::io::Result<SocketAddr>
-    where
-        W: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
-        Fut: Future<Output = Option<S>> + Send + 'static,
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let listener = TcpListener::bind(addr).await?;
-        let local = listener.local_addr()?;
-        let server = self.clone();
-        let mut shutdown = self.inner.shutdown.subscribe();
-        let accept_loop = tokio::spawn(async move {
-            loop {
-                let accepted = tokio::select! {
-                    accepted = listener.accept() => accepted,
-                    () = stopped(&mut shutdown) => break,
-                };
-                let (stream, peer) = match accepted {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        // Out of descriptors and the like: wait a little.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let ready = wrap(stream);
-                let server = server.clone();
-                tokio::spawn(async move {
-                    if let Some(stream) = ready.await {
-                        server.serve_connection(stream, peer).await;
-                    }
-                });
-                // Let the new connection read its first request before the
-                // next is accepted: requests sent together on several
-                // connections are then handled in the order they came, as
-                // Node's single thread handles them (tokio would otherwise
-                // run the latest spawned task first).
-                tokio::task::yield_now().await;
-            }
-            tracing::debug!(%local, "stopped listening");
-        });
-        self.inner
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(accept_loop);
-        tracing::debug!(%local, path = %self.inner.config.path, "listening");
-        Ok(local)
-    }
-
-    async fn serve_connection<S>(self, stream: S, peer: SocketAddr)
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let mut shutdown = self.inner.shutdown.subscribe();
-        let server = self.clone();
-        let service =
-            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                let server = server.clone();
-                request.extensions_mut().insert(RemoteAddr(peer));
-                async move { Ok::<_, Infallible>(server.handle(request).await) }
-            });
-        // HTTP/1.1, or HTTP/2 for clients that speak it (prior knowledge,
-        // or ALPN over TLS): long-polling then shares one connection.
-        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-        tokio::pin!(conn);
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(e) = result {
-                    tracing::trace!(error = %e, "connection ended");
-                }
-            }
-            () = stopped(&mut shutdown) => {
-                conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
-            }
-        }
     }
 
     /// Closes every session with `server shutting down` (each client gets a

@@ -1,0 +1,63 @@
+//! The listener takes bursts: connections opened all at once are queued by
+//! the kernel until the server accepts them, none refused or dropped (a
+//! dropped SYN costs its client a retransmission a second later).
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used)]
+
+use std::os::fd::AsRawFd;
+
+use engineio_server::Config;
+use support::start;
+use tokio::net::TcpStream;
+
+mod support;
+
+/// How many segments the kernel had to send again on `stream`: a SYN
+/// retried because the server's listen queue was full counts one.
+fn retransmissions(stream: &TcpStream) -> u32 {
+    // SAFETY: `tcp_info` is plain data, and getsockopt writes at most `len`
+    // bytes of it for the socket `stream` owns.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            std::ptr::addr_of_mut!(info).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+    info.tcpi_total_retrans
+}
+
+/// Opens `count` connections to `addr` at once.
+async fn burst(addr: std::net::SocketAddr, count: usize) -> Vec<TcpStream> {
+    let connects: Vec<_> = (0..count)
+        .map(|_| tokio::spawn(TcpStream::connect(addr)))
+        .collect();
+    let mut streams = Vec::with_capacity(count);
+    for connect in connects {
+        streams.push(connect.await.unwrap().unwrap());
+    }
+    streams
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_1000_connections_is_accepted_without_a_syn_retry() {
+    // The default queue (1 024) holds them all while the server accepts.
+    let server = start(Config::default()).await;
+    let streams = burst(server.addr, 1_000).await;
+    let retried: u32 = streams.iter().map(retransmissions).sum();
+    assert_eq!(retried, 0, "segments sent again among 1 000 connects");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_a_small_listen_queue_waits_for_syn_retries() {
+    // The option reaches the kernel: a queue of 16 cannot hold the burst.
+    let server = start(Config::default().listen_backlog(16)).await;
+    let streams = burst(server.addr, 1_000).await;
+    let retried: u32 = streams.iter().map(retransmissions).sum();
+    assert!(retried > 0, "a queue of 16 held 1 000 connects");
+}
