@@ -9,7 +9,8 @@ use engineio_protocol::Message;
 
 use crate::parser::{Decode, Encoded, Parser};
 use crate::validate::build_packet;
-use crate::{Error, Packet};
+use crate::{Error, Packet, Value};
+use bytes::Bytes;
 
 /// The msgpack wire format (protocol v5 only, as its npm package).
 ///
@@ -31,6 +32,22 @@ impl Parser for MsgPackParser {
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(MsgPackDecoder)
     }
+}
+
+/// Encodes `value` as notepack.io (3.x) encodes the same JavaScript value:
+/// the smallest integer forms, float64 for other numbers, binary as `bin`,
+/// map keys in order. Node's cluster adapters (`@socket.io/redis-adapter`)
+/// exchange messages in this encoding.
+pub fn encode_value(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    write::write_value(value, &mut out);
+    out
+}
+
+/// Decodes one msgpack value that is the whole of `input`, reading what
+/// notepack.io writes (`undefined` becomes `null`, binary stays binary).
+pub fn decode_value(input: Bytes) -> Result<Value, Error> {
+    read::read_value(input)
 }
 
 /// The msgpack decoder; every packet is a single binary message.

@@ -19,6 +19,16 @@ pub(super) struct Fields {
     pub(super) data: Option<Value>,
 }
 
+/// Reads one value that is the whole of `input`.
+pub(super) fn read_value(input: Bytes) -> Result<Value, Error> {
+    let mut r = Reader { input, pos: 0 };
+    let value = r.value(1)?;
+    if r.pos != r.input.len() {
+        return Err(Error::InvalidMsgpack("trailing bytes"));
+    }
+    Ok(value)
+}
+
 /// Reads the packet object. Unknown keys (the JS client sends `options`)
 /// are skipped; a key whose value is `undefined` counts as absent.
 pub(super) fn read_packet(input: Bytes) -> Result<Fields, Error> {

@@ -190,3 +190,23 @@ fn malformed_input_is_an_error() {
         Err(Error::UnexpectedText)
     );
 }
+
+#[test]
+fn values_round_trip_in_notepack_bytes() {
+    use crate::{decode_msgpack, encode_msgpack};
+    // notepack 3: `io.emit("bin", Buffer.from([1,2,3]))` as the classic
+    // Redis adapter publishes it, from uid "abcdef".
+    let bytes: &[u8] = &[
+        0x93, 0xa6, b'a', b'b', b'c', b'd', b'e', b'f', 0x83, 0xa4, b't', b'y', b'p', b'e', 0x02,
+        0xa4, b'd', b'a', b't', b'a', 0x92, 0xa3, b'b', b'i', b'n', 0xc4, 0x03, 0x01, 0x02, 0x03,
+        0xa3, b'n', b's', b'p', 0xa1, b'/', 0x83, 0xa5, b'r', b'o', b'o', b'm', b's', 0x90, 0xa6,
+        b'e', b'x', b'c', b'e', b'p', b't', 0x90, 0xa5, b'f', b'l', b'a', b'g', b's', 0x80,
+    ];
+    let value = decode_msgpack(Bytes::from_static(bytes)).unwrap();
+    let Value::Array(parts) = &value else {
+        panic!("{value:?}")
+    };
+    assert_eq!(parts[0], Value::from("abcdef"));
+    assert_eq!(encode_msgpack(&value), bytes);
+    assert!(decode_msgpack(Bytes::from_static(&[0x91, 0x01, 0x02])).is_err());
+}
