@@ -14,6 +14,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq chromium
 fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing Redis (Debian package), for the Redis adapter's tests"
+  apt-get update -qq
+  apt-get install -y -qq redis-server
+fi
 echo "== npm packages for the interop tests (interop/package-lock.json)"
 npm ci --prefix interop --no-audit --no-fund --loglevel=error
 

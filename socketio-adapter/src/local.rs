@@ -18,8 +18,9 @@ pub trait LocalSockets: Send + Sync + 'static {
     /// Ids of sockets that are gone are skipped.
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags);
 
-    /// Sends `packet` (an EVENT) to these sockets with an ack id, and sends
-    /// each client's answer to `acks`. Returns how many sockets it was sent
+    /// Sends `packet` (an EVENT) to these sockets with an ack id (a packet
+    /// without one, from another server, gets the namespace's next), and
+    /// sends each client's answer to `acks`. Returns how many sockets it was sent
     /// to; the caller announces that count with [`AckSender::expect`].
     fn deliver_with_ack(
         &self,

@@ -430,6 +430,20 @@ impl LocalSockets for NsInner {
         flags: &BroadcastFlags,
         acks: AckSender,
     ) -> usize {
+        // A packet from another server has no id yet: it gets this
+        // namespace's next one, as Node's does.
+        let numbered;
+        let packet = match packet {
+            Packet::Event { id: None, .. } | Packet::BinaryEvent { id: None, .. } => {
+                let mut copy = packet.clone();
+                if let Packet::Event { id, .. } | Packet::BinaryEvent { id, .. } = &mut copy {
+                    *id = Some(self.ack_ids.fetch_add(1, Ordering::Relaxed));
+                }
+                numbered = copy;
+                &numbered
+            }
+            _ => packet,
+        };
         let mut sent = 0;
         self.each_target(sockets, packet, |socket, messages| {
             if let Some(id) = packet.id() {

@@ -1,0 +1,785 @@
+//! The classic adapter (`createAdapter` of `@socket.io/redis-adapter`
+//! 8.x): broadcasts over `PUBLISH`/`PSUBSCRIBE`, requests and responses on
+//! one request and one response channel per namespace, servers counted with
+//! `PUBSUB NUMSUB`.
+//!
+//! Membership stays local, in an [`InMemoryAdapter`]: a broadcast is
+//! delivered to this server's sockets at once and published for the others;
+//! what arrives from the others is delivered to this server's sockets only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use redis::aio::MultiplexedConnection;
+use socketio_adapter::{
+    ack_channel, AckEvent, AckSender, Adapter, AdapterFactory, BroadcastOptions, Error,
+    InMemoryAdapter, LocalSockets, PersistedSession, RestoredSession, Room, RoomListener,
+    SocketDetails, SocketId,
+};
+use socketio_parser::{encode_msgpack, Packet, Value};
+use tokio::sync::{mpsc, OnceCell};
+use tokio::task::JoinHandle;
+
+use crate::message::{self, as_u64, object, request, Request, RequestType};
+use crate::{random_id, RedisAdapterConfig};
+
+/// A message to publish: its channel and payload.
+type Publication = (String, Vec<u8>);
+
+/// The channels of one namespace.
+#[derive(Debug)]
+struct Channels {
+    /// `key#nsp#`; a broadcast to one room goes to `key#nsp#room#`.
+    broadcast: String,
+    request: String,
+    response: String,
+    /// `key-response#nsp#uid#`: answers for this server alone.
+    own_response: String,
+}
+
+/// Who waits for answers to a request of ours.
+enum Pending {
+    Fetch(mpsc::UnboundedSender<Vec<SocketDetails>>),
+    ServerSideEmit(AckSender),
+    /// The answers go to `acks`; each server's client count is also
+    /// signalled on `counted`.
+    BroadcastAck {
+        acks: AckSender,
+        counted: mpsc::UnboundedSender<()>,
+    },
+}
+
+struct Shared {
+    local: InMemoryAdapter,
+    nsp: String,
+    uid: String,
+    config: RedisAdapterConfig,
+    client: redis::Client,
+    channels: Channels,
+    /// Publishes, in order, by the publisher task.
+    outbox: mpsc::UnboundedSender<Publication>,
+    outbox_rx: Mutex<Option<mpsc::UnboundedReceiver<Publication>>>,
+    /// The connection for commands (`PUBSUB NUMSUB`), once started.
+    commands: OnceCell<MultiplexedConnection>,
+    pending: Mutex<HashMap<String, Pending>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The classic Redis adapter of one namespace. See the crate's docs.
+pub struct RedisAdapter(Arc<Shared>);
+
+impl std::fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("nsp", &self.0.nsp)
+            .field("uid", &self.0.uid)
+            .field("channels", &self.0.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+fn broker(e: redis::RedisError) -> Error {
+    Error::Broker(e.to_string())
+}
+
+impl RedisAdapter {
+    /// The factory to give the server (`ServerBuilder::adapter`): each
+    /// namespace gets its adapter, all on the Redis `client` points to.
+    pub fn factory(client: redis::Client, config: RedisAdapterConfig) -> impl AdapterFactory {
+        move |sockets: Weak<dyn LocalSockets>| {
+            Arc::new(Self::new(client.clone(), config.clone(), sockets)) as Arc<dyn Adapter>
+        }
+    }
+
+    fn new(
+        client: redis::Client,
+        config: RedisAdapterConfig,
+        sockets: Weak<dyn LocalSockets>,
+    ) -> Self {
+        let nsp = sockets
+            .upgrade()
+            .map(|s| s.namespace().to_owned())
+            .unwrap_or_else(|| "/".to_owned());
+        let uid = random_id(6);
+        let key = &config.key;
+        let channels = Channels {
+            broadcast: format!("{key}#{nsp}#"),
+            request: format!("{key}-request#{nsp}#"),
+            response: format!("{key}-response#{nsp}#"),
+            own_response: format!("{key}-response#{nsp}#{uid}#"),
+        };
+        let (outbox, outbox_rx) = mpsc::unbounded_channel();
+        Self(Arc::new(Shared {
+            local: InMemoryAdapter::new(sockets),
+            nsp,
+            uid,
+            config,
+            client,
+            channels,
+            outbox,
+            outbox_rx: Mutex::new(Some(outbox_rx)),
+            commands: OnceCell::new(),
+            pending: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(Vec::new()),
+        }))
+    }
+}
+
+impl Drop for RedisAdapter {
+    fn drop(&mut self) {
+        for task in lock(&self.0.tasks).drain(..) {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn publish(&self, channel: String, payload: Vec<u8>) {
+        // The publisher task gone means the adapter is closed.
+        let _ = self.outbox.send((channel, payload));
+    }
+
+    /// Where answers to a request of `requester` go.
+    fn response_channel(&self, requester: Option<&str>) -> String {
+        match requester {
+            Some(uid) if self.config.publish_on_specific_response_channel => {
+                format!("{}{uid}#", self.channels.response)
+            }
+            _ => self.channels.response.clone(),
+        }
+    }
+
+    async fn server_count(&self) -> Result<usize, Error> {
+        let mut conn = self.commands.get().cloned().ok_or(Error::Closed)?;
+        let reply: (String, usize) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&self.channels.request)
+            .query_async(&mut conn)
+            .await
+            .map_err(broker)?;
+        Ok(reply.1)
+    }
+
+    fn on_message(self: &Arc<Self>, channel: &str, payload: Bytes) {
+        if channel == self.channels.request {
+            match Request::decode(payload) {
+                Ok(request) => self.on_request(request),
+                Err(e) => tracing::debug!(error = %e, "request ignored"),
+            }
+        } else if channel == self.channels.response || channel == self.channels.own_response {
+            match message::decode_any(payload) {
+                Ok(response) => self.on_response(&response),
+                Err(e) => tracing::debug!(error = %e, "response ignored"),
+            }
+        } else if let Some(rest) = channel.strip_prefix(self.channels.broadcast.as_str()) {
+            let room = rest.strip_suffix('#').unwrap_or(rest);
+            self.on_broadcast(room, payload);
+        }
+    }
+
+    fn on_broadcast(&self, room: &str, payload: Bytes) {
+        // As Node: a broadcast to one room this server has no member of is
+        // dropped before it is decoded.
+        if !room.is_empty() && !self.local.rooms().contains(&Room::from(room)) {
+            return;
+        }
+        match message::decode_broadcast(payload, &self.nsp) {
+            Ok((uid, _, _)) if uid == self.uid => {}
+            Ok((_, packet, mut opts)) => {
+                opts.flags.local = true;
+                let _ = self.local.broadcast(packet, opts);
+            }
+            Err(e) => tracing::debug!(error = %e, "broadcast ignored"),
+        }
+    }
+
+    fn on_request(self: &Arc<Self>, request: Request) {
+        let own = request.uid.as_deref() == Some(self.uid.as_str());
+        let answer_to = self.response_channel(request.uid.as_deref());
+        let request_id = request.request_id.clone();
+        let reply = |rest: Vec<(&str, Value)>| {
+            let mut fields = vec![(
+                "requestId".to_owned(),
+                Value::from(request_id.clone().unwrap_or_default()),
+            )];
+            fields.extend(rest.into_iter().map(|(k, v)| (k.to_owned(), v)));
+            self.publish(answer_to.clone(), message::json(&Value::Object(fields)));
+        };
+        match request.kind {
+            // Our own requests: we applied them when we sent them.
+            _ if own => {}
+            RequestType::Sockets => {
+                let opts = BroadcastOptions {
+                    rooms: request.rooms().into_iter().collect(),
+                    ..BroadcastOptions::default()
+                };
+                let ids = self.local.select(&opts);
+                reply(vec![(
+                    "sockets",
+                    Value::Array(ids.iter().map(|id| Value::from(id.as_str())).collect()),
+                )]);
+            }
+            RequestType::AllRooms => {
+                let mut rooms: Vec<String> = self
+                    .local
+                    .rooms()
+                    .iter()
+                    .map(|r| r.as_str().to_owned())
+                    .collect();
+                rooms.sort_unstable();
+                reply(vec![(
+                    "rooms",
+                    Value::Array(rooms.into_iter().map(Value::from).collect()),
+                )]);
+            }
+            RequestType::RemoteJoin | RequestType::RemoteLeave => {
+                let join = request.kind == RequestType::RemoteJoin;
+                if let (Some(sid), Some(room)) = (request.sid(), request.room()) {
+                    // The form of adapters before 8.0: one socket, answered.
+                    if self.local.socket_rooms(&sid).is_empty() {
+                        return;
+                    }
+                    if join {
+                        self.local.add_all(&sid, &[room]);
+                    } else {
+                        self.local.del(&sid, &room);
+                    }
+                    reply(vec![]);
+                    return;
+                }
+                let (opts, rooms) = (request.options(), request.rooms());
+                for id in self.local.select(&opts) {
+                    if join {
+                        self.local.add_all(&id, &rooms);
+                    } else {
+                        for room in &rooms {
+                            self.local.del(&id, room);
+                        }
+                    }
+                }
+            }
+            RequestType::RemoteDisconnect => {
+                let targets: Vec<SocketId> = match request.sid() {
+                    Some(sid) => vec![sid],
+                    None => self.local.select(&request.options()),
+                };
+                let legacy = request.sid().is_some();
+                if legacy && self.local.socket_rooms(&targets[0]).is_empty() {
+                    return;
+                }
+                if let Some(sockets) = self.local.local() {
+                    sockets.disconnect(&targets, request.close());
+                }
+                if legacy {
+                    reply(vec![]);
+                }
+            }
+            RequestType::RemoteFetch => {
+                let targets = self.local.select(&request.options());
+                let sockets = self
+                    .local
+                    .local()
+                    .map(|s| s.details(&targets))
+                    .unwrap_or_default();
+                reply(vec![(
+                    "sockets",
+                    Value::Array(sockets.iter().map(message::encode_socket).collect()),
+                )]);
+            }
+            RequestType::ServerSideEmit => self.answer_server_side_emit(&request),
+            RequestType::Broadcast => self.answer_broadcast_with_ack(&request, answer_to),
+            RequestType::BroadcastClientCount | RequestType::BroadcastAck => {}
+        }
+    }
+
+    /// Hands another server's `serverSideEmit` to this server's handlers;
+    /// with an ack, the first answer goes back on the shared response
+    /// channel (as Node sends it).
+    fn answer_server_side_emit(self: &Arc<Self>, request: &Request) {
+        let Some(sockets) = self.local.local() else {
+            return;
+        };
+        let Some(request_id) = request.request_id.clone() else {
+            sockets.server_side_emit(request.data(), None);
+            return;
+        };
+        let (acks, mut answers) = ack_channel();
+        sockets.server_side_emit(request.data(), Some(acks));
+        let shared = self.clone();
+        self.spawn(async move {
+            while let Some(event) = answers.recv().await {
+                if let AckEvent::Answer(args) = event {
+                    let body = object([
+                        ("type", Value::from(RequestType::ServerSideEmit as u64)),
+                        ("requestId", Value::from(request_id.as_str())),
+                        ("data", args.into_iter().next().unwrap_or(Value::Null)),
+                    ]);
+                    shared.publish(shared.channels.response.clone(), message::json(&body));
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Runs another server's broadcast with acks here: first the count of
+    /// clients it went to (even 0: the sender waits for every server's),
+    /// then each client's answer.
+    fn answer_broadcast_with_ack(self: &Arc<Self>, request: &Request, answer_to: String) {
+        let Some(request_id) = request.request_id.clone() else {
+            return;
+        };
+        let packet = match request.packet(&self.nsp) {
+            Ok(packet) => packet,
+            Err(e) => {
+                tracing::debug!(error = %e, "acked broadcast ignored");
+                return;
+            }
+        };
+        // As Node: only the rooms and exceptions are kept, not the flags.
+        let opts = request.options();
+        let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
+        let opts = BroadcastOptions {
+            flags: Default::default(),
+            ..opts
+        };
+        let (acks, mut answers) = ack_channel();
+        let targets = self.local.select(&opts);
+        let sent = match self.local.local() {
+            Some(sockets) => sockets.deliver_with_ack(&targets, &packet, &opts.flags, acks),
+            None => 0,
+        };
+        let count = object([
+            (
+                "type",
+                Value::from(RequestType::BroadcastClientCount as u64),
+            ),
+            ("requestId", Value::from(request_id.as_str())),
+            ("clientCount", Value::from(sent as u64)),
+        ]);
+        self.publish(answer_to.clone(), message::json(&count));
+        let shared = self.clone();
+        self.spawn(async move {
+            let answers = async {
+                while let Some(event) = answers.recv().await {
+                    if let AckEvent::Answer(args) = event {
+                        let body = object([
+                            ("type", Value::from(RequestType::BroadcastAck as u64)),
+                            ("requestId", Value::from(request_id.as_str())),
+                            ("packet", args.into_iter().next().unwrap_or(Value::Null)),
+                        ]);
+                        shared.publish(answer_to.clone(), encode_msgpack(&body));
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(timeout, answers).await;
+        });
+    }
+
+    fn on_response(&self, response: &Value) {
+        let Some(request_id) = response.get("requestId").and_then(Value::as_str) else {
+            return;
+        };
+        let kind = response.get("type").and_then(as_u64);
+        let pending = lock(&self.pending);
+        match pending.get(request_id) {
+            Some(Pending::Fetch(tx)) => {
+                let sockets = match response.get("sockets") {
+                    Some(Value::Array(items)) => {
+                        items.iter().filter_map(message::decode_socket).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let _ = tx.send(sockets);
+            }
+            Some(Pending::ServerSideEmit(acks))
+                if kind == Some(RequestType::ServerSideEmit as u64) =>
+            {
+                acks.answer(vec![response.get("data").cloned().unwrap_or(Value::Null)]);
+            }
+            Some(Pending::BroadcastAck { acks, counted }) => match kind {
+                Some(8) => {
+                    let n = response.get("clientCount").and_then(as_u64).unwrap_or(0);
+                    acks.expect(usize::try_from(n).unwrap_or(0));
+                    let _ = counted.send(());
+                }
+                Some(9) => {
+                    acks.answer(vec![response.get("packet").cloned().unwrap_or(Value::Null)])
+                }
+                _ => {}
+            },
+            Some(Pending::ServerSideEmit(_)) | None => {}
+        }
+    }
+
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(task);
+        let mut tasks = lock(&self.tasks);
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(handle);
+    }
+
+    /// Registers a request of ours, forgotten after `ttl`.
+    fn expect_answers(self: &Arc<Self>, request_id: &str, pending: Pending, ttl: Duration) {
+        lock(&self.pending).insert(request_id.to_owned(), pending);
+        let shared = Arc::downgrade(self);
+        let id = request_id.to_owned();
+        self.spawn(async move {
+            tokio::time::sleep(ttl).await;
+            if let Some(shared) = shared.upgrade() {
+                lock(&shared.pending).remove(&id);
+            }
+        });
+    }
+
+    fn forget(&self, request_id: &str) {
+        lock(&self.pending).remove(request_id);
+    }
+}
+
+/// `{rooms, except}`: the options of requests other than broadcasts, as
+/// Node sends them (no flags).
+fn request_options(opts: &BroadcastOptions) -> Value {
+    let Value::Object(mut fields) = message::encode_options(opts) else {
+        return Value::Null;
+    };
+    fields.truncate(2);
+    Value::Object(fields)
+}
+
+fn room_values(rooms: &[Room]) -> Value {
+    Value::Array(rooms.iter().map(|r| Value::from(r.as_str())).collect())
+}
+
+#[async_trait]
+impl Adapter for RedisAdapter {
+    async fn init(&self) -> Result<(), Error> {
+        let shared = &self.0;
+        let commands = shared
+            .client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(broker)?;
+        let _ = shared.commands.set(commands.clone());
+        let mut pubsub = shared.client.get_async_pubsub().await.map_err(broker)?;
+        pubsub
+            .psubscribe(format!("{}*", shared.channels.broadcast))
+            .await
+            .map_err(broker)?;
+        for channel in [
+            &shared.channels.request,
+            &shared.channels.response,
+            &shared.channels.own_response,
+        ] {
+            pubsub.subscribe(channel).await.map_err(broker)?;
+        }
+        if let Some(mut outbox) = lock(&shared.outbox_rx).take() {
+            let mut conn = commands;
+            shared.spawn(async move {
+                while let Some((channel, payload)) = outbox.recv().await {
+                    let sent: redis::RedisResult<()> = redis::cmd("PUBLISH")
+                        .arg(&channel)
+                        .arg(payload)
+                        .query_async(&mut conn)
+                        .await;
+                    if let Err(e) = sent {
+                        tracing::warn!(error = %e, %channel, "publish failed");
+                    }
+                }
+            });
+        }
+        let weak = Arc::downgrade(shared);
+        shared.spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = messages.next().await {
+                let Some(shared) = weak.upgrade() else {
+                    return;
+                };
+                let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
+                shared.on_message(msg.get_channel_name(), payload);
+            }
+            tracing::warn!("the Redis subscription ended");
+        });
+        tracing::debug!(nsp = %shared.nsp, uid = %shared.uid, "redis adapter started");
+        Ok(())
+    }
+
+    async fn close(&self) -> Result<(), Error> {
+        for task in lock(&self.0.tasks).drain(..) {
+            task.abort();
+        }
+        self.0.local.close().await
+    }
+
+    fn add_all(&self, id: &SocketId, rooms: &[Room]) {
+        self.0.local.add_all(id, rooms);
+    }
+
+    fn del(&self, id: &SocketId, room: &Room) {
+        self.0.local.del(id, room);
+    }
+
+    fn del_all(&self, id: &SocketId) {
+        self.0.local.del_all(id);
+    }
+
+    fn socket_rooms(&self, id: &SocketId) -> std::collections::HashSet<Room> {
+        self.0.local.socket_rooms(id)
+    }
+
+    fn sockets(
+        &self,
+        rooms: &std::collections::HashSet<Room>,
+    ) -> std::collections::HashSet<SocketId> {
+        self.0.local.sockets(rooms)
+    }
+
+    fn rooms(&self) -> std::collections::HashSet<Room> {
+        self.0.local.rooms()
+    }
+
+    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), Error> {
+        let shared = &self.0;
+        if !opts.flags.local {
+            // One room: its own channel, which only servers with members
+            // read past the name.
+            let channel = match (opts.rooms.len(), opts.rooms.iter().next()) {
+                (1, Some(room)) => format!("{}{}#", shared.channels.broadcast, room.as_str()),
+                _ => shared.channels.broadcast.clone(),
+            };
+            shared.publish(
+                channel,
+                message::encode_broadcast(&shared.uid, &packet, &opts),
+            );
+        }
+        shared.local.broadcast(packet, opts)
+    }
+
+    async fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: BroadcastOptions,
+        acks: AckSender,
+    ) -> Result<(), Error> {
+        let shared = &self.0;
+        if opts.flags.local {
+            return shared.local.broadcast_with_ack(packet, opts, acks).await;
+        }
+        let others = shared.server_count().await?.saturating_sub(1);
+        let request_id = random_id(6);
+        let timeout = opts.flags.timeout.unwrap_or(shared.config.requests_timeout);
+        let (counted, mut counts) = mpsc::unbounded_channel();
+        if others > 0 {
+            shared.expect_answers(
+                &request_id,
+                Pending::BroadcastAck {
+                    acks: acks.clone(),
+                    counted,
+                },
+                timeout,
+            );
+            let body = request(
+                &shared.uid,
+                Some(&request_id),
+                RequestType::Broadcast,
+                vec![
+                    (
+                        "packet",
+                        object([
+                            ("type", Value::from(2u64)),
+                            (
+                                "data",
+                                Value::Array(match &packet {
+                                    Packet::Event { data, .. }
+                                    | Packet::BinaryEvent { data, .. } => data.clone(),
+                                    _ => Vec::new(),
+                                }),
+                            ),
+                            ("nsp", Value::from(shared.nsp.as_str())),
+                        ]),
+                    ),
+                    ("opts", message::encode_options(&opts)),
+                ],
+            );
+            shared.publish(shared.channels.request.clone(), encode_msgpack(&body));
+        }
+        shared.local.broadcast_with_ack(packet, opts, acks).await?;
+        // Every server's count must be known before the caller can tell
+        // when all answers are in.
+        let mut answered = 0;
+        let counted = tokio::time::timeout(timeout, async {
+            while answered < others && counts.recv().await.is_some() {
+                answered += 1;
+            }
+        })
+        .await;
+        match counted {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Error::Timeout {
+                answered,
+                expected: others,
+            }),
+        }
+    }
+
+    async fn fetch_sockets(&self, opts: BroadcastOptions) -> Result<Vec<SocketDetails>, Error> {
+        let shared = &self.0;
+        let mut sockets = shared.local.fetch_sockets(opts.clone()).await?;
+        if opts.flags.local {
+            return Ok(sockets);
+        }
+        let others = shared.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok(sockets);
+        }
+        let request_id = random_id(6);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let timeout = shared.config.requests_timeout;
+        shared.expect_answers(&request_id, Pending::Fetch(tx), timeout);
+        let body = request(
+            &shared.uid,
+            Some(&request_id),
+            RequestType::RemoteFetch,
+            vec![("opts", request_options(&opts))],
+        );
+        shared.publish(shared.channels.request.clone(), message::json(&body));
+        let mut answered = 0;
+        let collected = tokio::time::timeout(timeout, async {
+            while answered < others {
+                match rx.recv().await {
+                    Some(more) => {
+                        sockets.extend(more);
+                        answered += 1;
+                    }
+                    None => break,
+                }
+            }
+        })
+        .await;
+        shared.forget(&request_id);
+        match collected {
+            Ok(()) if answered == others => Ok(sockets),
+            _ => Err(Error::Timeout {
+                answered,
+                expected: others,
+            }),
+        }
+    }
+
+    async fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> Result<(), Error> {
+        let shared = &self.0;
+        if !opts.flags.local {
+            let body = request(
+                &shared.uid,
+                None,
+                RequestType::RemoteJoin,
+                vec![
+                    ("opts", request_options(&opts)),
+                    ("rooms", room_values(&rooms)),
+                ],
+            );
+            shared.publish(shared.channels.request.clone(), message::json(&body));
+        }
+        shared.local.add_sockets(opts, rooms).await
+    }
+
+    async fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> Result<(), Error> {
+        let shared = &self.0;
+        if !opts.flags.local {
+            let body = request(
+                &shared.uid,
+                None,
+                RequestType::RemoteLeave,
+                vec![
+                    ("opts", request_options(&opts)),
+                    ("rooms", room_values(&rooms)),
+                ],
+            );
+            shared.publish(shared.channels.request.clone(), message::json(&body));
+        }
+        shared.local.del_sockets(opts, rooms).await
+    }
+
+    async fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> Result<(), Error> {
+        let shared = &self.0;
+        if !opts.flags.local {
+            let body = request(
+                &shared.uid,
+                None,
+                RequestType::RemoteDisconnect,
+                vec![
+                    ("opts", request_options(&opts)),
+                    ("close", Value::Bool(close)),
+                ],
+            );
+            shared.publish(shared.channels.request.clone(), message::json(&body));
+        }
+        shared.local.disconnect_sockets(opts, close).await
+    }
+
+    async fn server_side_emit(
+        &self,
+        args: Vec<Value>,
+        acks: Option<AckSender>,
+    ) -> Result<(), Error> {
+        let shared = &self.0;
+        let Some(acks) = acks else {
+            let body = request(
+                &shared.uid,
+                None,
+                RequestType::ServerSideEmit,
+                vec![("data", Value::Array(args))],
+            );
+            shared.publish(shared.channels.request.clone(), message::json(&body));
+            return Ok(());
+        };
+        let others = shared.server_count().await?.saturating_sub(1);
+        acks.expect(others);
+        if others == 0 {
+            return Ok(());
+        }
+        let request_id = random_id(6);
+        shared.expect_answers(
+            &request_id,
+            Pending::ServerSideEmit(acks),
+            shared.config.requests_timeout,
+        );
+        let body = request(
+            &shared.uid,
+            Some(&request_id),
+            RequestType::ServerSideEmit,
+            vec![("data", Value::Array(args))],
+        );
+        shared.publish(shared.channels.request.clone(), message::json(&body));
+        Ok(())
+    }
+
+    async fn server_count(&self) -> Result<usize, Error> {
+        self.0.server_count().await
+    }
+
+    async fn persist_session(&self, _session: PersistedSession) -> Result<(), Error> {
+        // The classic adapter keeps no sessions (no connection state
+        // recovery across the cluster, as in Node).
+        Ok(())
+    }
+
+    async fn restore_session(
+        &self,
+        _pid: &str,
+        _offset: &str,
+    ) -> Result<Option<RestoredSession>, Error> {
+        Ok(None)
+    }
+
+    fn on_room_event(&self, listener: RoomListener) {
+        self.0.local.on_room_event(listener);
+    }
+}

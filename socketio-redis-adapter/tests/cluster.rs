@@ -1,0 +1,115 @@
+//! Two servers of this project in one cluster through a real Redis: what
+//! one server does reaches the other's clients, and requests come back
+//! answered.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use socketio_server::Value;
+use support::{join, next, node, send, until_cluster_of, Redis};
+
+mod support;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_broadcasts_rooms_and_requests() {
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = node(&redis, "socket.io").await;
+    let (b, b_addr, mut b_sockets) = node(&redis, "socket.io").await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (mut ca, sa) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+
+    // A broadcast from A reaches the clients of both servers.
+    a.emit("hello", "world").unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["hello","world"]"#);
+    assert_eq!(next(&mut cb).await, r#"42["hello","world"]"#);
+
+    // A room lives on the server of its members: only B's client is in it.
+    sb.join(["r"]);
+    a.to("r").emit("room", 1u64).unwrap();
+    a.emit("end", ()).unwrap();
+    assert_eq!(next(&mut cb).await, r#"42["room",1]"#);
+    assert_eq!(next(&mut cb).await, r#"42["end"]"#);
+    assert_eq!(
+        next(&mut ca).await,
+        r#"42["end"]"#,
+        "A's client is not in r"
+    );
+
+    // fetch_sockets from A sees both sockets, with their rooms.
+    let mut found: Vec<_> = a.fetch_sockets().await.unwrap();
+    found.sort_by(|x, y| x.id().as_str().cmp(y.id().as_str()));
+    let mut expected = vec![sa.id().clone(), sb.id().clone()];
+    expected.sort();
+    assert_eq!(
+        found.iter().map(|s| s.id().clone()).collect::<Vec<_>>(),
+        expected
+    );
+    let remote = found.iter().find(|s| s.id() == sb.id()).unwrap();
+    assert!(remote.rooms().iter().any(|r| r.as_str() == "r"));
+
+    // sockets_join from A reaches B's socket (B applies it before it
+    // answers the next request, which comes after it on the same channel).
+    a.sockets_join(["everyone"]).await.unwrap();
+    let found = a.fetch_sockets().await.unwrap();
+    assert!(found
+        .iter()
+        .all(|s| s.rooms().iter().any(|r| r.as_str() == "everyone")));
+    assert!(sb.rooms().iter().any(|r| r.as_str() == "everyone"));
+
+    // server_side_emit with an ack: B's handler answers.
+    b.sockets().on_server_side_emit(|args, reply| {
+        if let (Some(Value::String(event)), Some(reply)) = (args.first(), reply) {
+            reply.answer(vec![Value::from(format!("B heard {event}"))]);
+        }
+    });
+    let answers: Vec<String> = a
+        .sockets()
+        .server_side_emit_with_ack("ping", ())
+        .await
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(answers, ["B heard ping"]);
+
+    // A broadcast with acks gathers the answers of both servers' clients.
+    let asking = tokio::spawn({
+        let a = a.clone();
+        async move {
+            a.timeout(Duration::from_secs(5))
+                .emit_with_ack::<Vec<String>>("question", ())
+                .await
+                .unwrap()
+                .collect_all()
+                .await
+                .unwrap()
+        }
+    });
+    for (client, name) in [(&mut ca, "a"), (&mut cb, "b")] {
+        let question = next(client).await;
+        let id = question
+            .strip_prefix("42")
+            .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
+            .unwrap_or_else(|| panic!("{question}"));
+        send(client, &format!(r#"43{id}["{name}"]"#)).await;
+    }
+    let mut answers = asking.await.unwrap();
+    answers.sort();
+    assert_eq!(answers, [vec!["a".to_owned()], vec!["b".to_owned()]]);
+
+    // disconnect_sockets from A reaches B's client.
+    a.to("r").disconnect_sockets(false).await.unwrap();
+    assert_eq!(next(&mut cb).await, "41");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_with_other_keys_never_meet() {
+    let redis = Redis::start().await;
+    let (a, _, _) = node(&redis, "one").await;
+    let (b, _, _) = node(&redis, "two").await;
+    until_cluster_of(&a, 1).await;
+    until_cluster_of(&b, 1).await;
+    assert!(a.fetch_sockets().await.unwrap().is_empty());
+}

@@ -1,0 +1,129 @@
+//! A `redis-server` of the test's own on a free port, servers of this
+//! project joined through it, and a bare WebSocket client that shows the
+//! packets on the wire.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
+use socketio_server::{Server, Socket};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A `redis-server` (Debian's package; the test command installs it),
+/// stopped when dropped.
+pub struct Redis {
+    _child: Child,
+    pub url: String,
+}
+
+impl Redis {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (apt-get install redis-server)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if line.contains("Ready to accept connections") {
+                    return;
+                }
+            }
+            panic!("redis-server stopped");
+        })
+        .await
+        .expect("redis-server ready");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            _child: child,
+            url: format!("redis://127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// A server of this project in the cluster of `redis` with channel prefix
+/// `key`; its sockets of `/` come out of the channel.
+pub async fn node(
+    redis: &Redis,
+    key: &str,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let config = RedisAdapterConfig::default().key(key);
+    let io = Server::builder()
+        .adapter(RedisAdapter::factory(client, config))
+        .without_client_bundle()
+        .build();
+    let (tx, rx) = mpsc::unbounded_channel();
+    io.on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, addr, rx)
+}
+
+/// Waits until `io`'s `/` counts `servers` servers in its cluster.
+pub async fn until_cluster_of(io: &Server, servers: usize) {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if io.sockets().adapter().server_count().await.ok() == Some(servers) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the servers found each other");
+}
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// A client joined to `/` of the server on `addr`, and its socket there.
+pub async fn join(addr: SocketAddr, sockets: &mut mpsc::UnboundedReceiver<Socket>) -> (Ws, Socket) {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    assert!(next(&mut ws).await.starts_with("0{"));
+    send(&mut ws, "40").await;
+    assert!(next(&mut ws).await.starts_with("40{"));
+    let socket = tokio::time::timeout(WAIT, sockets.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    (ws, socket)
+}
+
+pub async fn send(ws: &mut Ws, text: &str) {
+    ws.send(Message::text(text)).await.unwrap();
+}
+
+/// The next text packet, pings skipped.
+pub async fn next(ws: &mut Ws) -> String {
+    loop {
+        let frame = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        match frame {
+            Some(Ok(Message::Text(t))) if t.as_str() == "2" => continue,
+            Some(Ok(Message::Text(t))) => return t.to_string(),
+            Some(Ok(_)) => continue,
+            other => panic!("connection ended: {other:?}"),
+        }
+    }
+}
