@@ -133,6 +133,13 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Registers a listener for room events.
     fn on_room_event(&self, listener: RoomListener);
+
+    /// Every room with a member on any server (Node's `allRooms()` of the
+    /// Redis adapter), socket ids included. By default, and in memory: the
+    /// local rooms.
+    async fn all_rooms(&self) -> Result<HashSet<Room>, Error> {
+        Ok(self.rooms())
+    }
 }
 
 /// Creates the adapter of each namespace, given that namespace's local

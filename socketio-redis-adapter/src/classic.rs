@@ -43,7 +43,8 @@ struct Channels {
 
 /// Who waits for answers to a request of ours.
 enum Pending {
-    Fetch(mpsc::UnboundedSender<Vec<SocketDetails>>),
+    /// Every server answers once; the answers go to the sender.
+    Collect(mpsc::UnboundedSender<Value>),
     ServerSideEmit(AckSender),
     /// The answers go to `acks`; each server's client count is also
     /// signalled on `counted`.
@@ -390,14 +391,8 @@ impl Shared {
         let kind = response.get("type").and_then(as_u64);
         let pending = lock(&self.pending);
         match pending.get(request_id) {
-            Some(Pending::Fetch(tx)) => {
-                let sockets = match response.get("sockets") {
-                    Some(Value::Array(items)) => {
-                        items.iter().filter_map(message::decode_socket).collect()
-                    }
-                    _ => Vec::new(),
-                };
-                let _ = tx.send(sockets);
+            Some(Pending::Collect(tx)) => {
+                let _ = tx.send(response.clone());
             }
             Some(Pending::ServerSideEmit(acks))
                 if kind == Some(RequestType::ServerSideEmit as u64) =>
@@ -437,6 +432,44 @@ impl Shared {
                 lock(&shared.pending).remove(&id);
             }
         });
+    }
+
+    /// Asks every other server (`kind`, with `rest`) and gathers one answer
+    /// from each, failing if some do not answer within the requests'
+    /// timeout (Node's count: the subscribers of the request channel).
+    async fn ask_all(
+        self: &Arc<Self>,
+        kind: RequestType,
+        rest: Vec<(&str, Value)>,
+    ) -> Result<Vec<Value>, Error> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok(Vec::new());
+        }
+        let request_id = random_id(6);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let timeout = self.config.requests_timeout;
+        self.expect_answers(&request_id, Pending::Collect(tx), timeout);
+        let body = request(&self.uid, Some(&request_id), kind, rest);
+        self.publish(self.channels.request.clone(), message::json(&body));
+        let mut answers = Vec::with_capacity(others);
+        let _ = tokio::time::timeout(timeout, async {
+            while answers.len() < others {
+                match rx.recv().await {
+                    Some(answer) => answers.push(answer),
+                    None => break,
+                }
+            }
+        })
+        .await;
+        self.forget(&request_id);
+        if answers.len() < others {
+            return Err(Error::Timeout {
+                answered: answers.len(),
+                expected: others,
+            });
+        }
+        Ok(answers)
     }
 
     fn forget(&self, request_id: &str) {
@@ -635,42 +668,18 @@ impl Adapter for RedisAdapter {
         if opts.flags.local {
             return Ok(sockets);
         }
-        let others = shared.server_count().await?.saturating_sub(1);
-        if others == 0 {
-            return Ok(sockets);
-        }
-        let request_id = random_id(6);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let timeout = shared.config.requests_timeout;
-        shared.expect_answers(&request_id, Pending::Fetch(tx), timeout);
-        let body = request(
-            &shared.uid,
-            Some(&request_id),
-            RequestType::RemoteFetch,
-            vec![("opts", request_options(&opts))],
-        );
-        shared.publish(shared.channels.request.clone(), message::json(&body));
-        let mut answered = 0;
-        let collected = tokio::time::timeout(timeout, async {
-            while answered < others {
-                match rx.recv().await {
-                    Some(more) => {
-                        sockets.extend(more);
-                        answered += 1;
-                    }
-                    None => break,
-                }
+        let answers = shared
+            .ask_all(
+                RequestType::RemoteFetch,
+                vec![("opts", request_options(&opts))],
+            )
+            .await?;
+        for answer in answers {
+            if let Some(Value::Array(items)) = answer.get("sockets") {
+                sockets.extend(items.iter().filter_map(message::decode_socket));
             }
-        })
-        .await;
-        shared.forget(&request_id);
-        match collected {
-            Ok(()) if answered == others => Ok(sockets),
-            _ => Err(Error::Timeout {
-                answered,
-                expected: others,
-            }),
         }
+        Ok(sockets)
     }
 
     async fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> Result<(), Error> {
@@ -781,5 +790,16 @@ impl Adapter for RedisAdapter {
 
     fn on_room_event(&self, listener: RoomListener) {
         self.0.local.on_room_event(listener);
+    }
+
+    async fn all_rooms(&self) -> Result<std::collections::HashSet<Room>, Error> {
+        let shared = &self.0;
+        let mut rooms = shared.local.rooms();
+        for answer in shared.ask_all(RequestType::AllRooms, vec![]).await? {
+            if let Some(Value::Array(items)) = answer.get("rooms") {
+                rooms.extend(items.iter().filter_map(Value::as_str).map(Room::from));
+            }
+        }
+        Ok(rooms)
     }
 }

@@ -37,6 +37,15 @@ async fn two_servers_share_broadcasts_rooms_and_requests() {
         "A's client is not in r"
     );
 
+    // Every room of the cluster, as A sees it: B's room and both ids.
+    let rooms = a.sockets().adapter().all_rooms().await.unwrap();
+    for room in ["r", sa.id().as_str(), sb.id().as_str()] {
+        assert!(
+            rooms.iter().any(|r| r.as_str() == room),
+            "{room} in {rooms:?}"
+        );
+    }
+
     // fetch_sockets from A sees both sockets, with their rooms.
     let mut found: Vec<_> = a.fetch_sockets().await.unwrap();
     found.sort_by(|x, y| x.id().as_str().cmp(y.id().as_str()));

@@ -32,13 +32,15 @@ fn serialize<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
 
 /// Several arguments held in a list, to send as they are: `emit("e",
 /// Args(values))` sends one argument per element, as Node's
-/// `emit("e", ...values)` does (a `Vec` on its own is one argument).
+/// `emit("e", ...values)` does (a `Vec` on its own is one argument). As a
+/// handler parameter, the event's arguments as they came, one element per
+/// argument (Node's `...args`).
 ///
 /// ```
-/// use socketio_server::{Args, Data, Socket, Value};
+/// use socketio_server::{Args, Socket};
 /// # fn f(socket: Socket) {
-/// socket.on("echo", |socket: Socket, Data(args): Data<Vec<Value>>| async move {
-///     let _ = socket.emit("echo", Args(args));
+/// socket.on("echo", |socket: Socket, args: Args| async move {
+///     let _ = socket.emit("echo", args);
 /// });
 /// # }
 /// ```

@@ -101,6 +101,14 @@ impl FromContext for Socket {
     }
 }
 
+/// Every argument of the event as it came, one element per argument
+/// (Node's `(...args) => ...`), whatever their number and shape.
+impl FromContext for crate::Args {
+    fn from_context(cx: &HandlerContext) -> Result<Self, Error> {
+        Ok(Self(cx.args.clone()))
+    }
+}
+
 /// The event's arguments (or a connection's auth payload) deserialized
 /// into `T`: one argument is `T` itself, several are a tuple, and any
 /// list reads as `Vec<Value>`. Arguments that do not fit keep the handler
