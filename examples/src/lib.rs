@@ -4,6 +4,8 @@
 //! Run one with `cargo run -p examples --example NAME`; the examples live in
 //! `examples/examples/`.
 
+pub mod cluster;
+
 use std::net::SocketAddr;
 use std::sync::{Condvar, Mutex, PoisonError};
 

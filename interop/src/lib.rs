@@ -17,6 +17,10 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+mod redis;
+
+pub use redis::RedisServer;
+
 use bytes::Bytes;
 use engineio_protocol::{Message, Str};
 use serde_json::Value as Json;

@@ -1,0 +1,60 @@
+//! A real `redis-server` for a test: Debian's package (the test command
+//! installs it), on a free port, with nothing saved to disk, stopped when
+//! dropped.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `redis-server`.
+#[derive(Debug)]
+pub struct RedisServer {
+    _child: Child,
+    /// Its URL, `redis://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl RedisServer {
+    /// Starts one and waits until it accepts connections.
+    ///
+    /// # Panics
+    ///
+    /// When `redis-server` is missing or does not start within 10 s.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run redis-server (apt-get install redis-server): {e}")
+            });
+        let Some(stdout) = child.stdout.take() else {
+            panic!("redis-server has no stdout");
+        };
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("Ready to accept connections") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(ready == Ok(true), "redis-server did not start");
+        // Keep reading, so that its output never blocks it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            _child: child,
+            url: format!("redis://127.0.0.1:{port}"),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! One cluster of a Node.js server (socket.io 4.8.1 with
+//! `@socket.io/redis-adapter` 8.3.0, `interop/cluster_node.js`) and one of
+//! ours (`examples::cluster`), through a real `redis-server`: real
+//! `socket.io-client` 4.8.1 clients on both check every cross-server
+//! operation started from each side (`interop/cluster_check.js`), in `/` and
+//! `/custom`.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use interop::RedisServer;
+use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
+use socketio_server::Server;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The Node.js node, started and listening.
+async fn node_node(redis: &RedisServer, key: &str, name: &str) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("node")
+        .arg(interop::dir().join("cluster_node.js"))
+        .envs([
+            ("PORT", port.to_string()),
+            ("REDIS_URL", redis.url.clone()),
+            ("ADAPTER", "classic".to_owned()),
+            ("KEY", key.to_owned()),
+            ("NODE_NAME", name.to_owned()),
+        ])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("the Node node listens")
+        .unwrap();
+    assert_eq!(line.as_deref(), Some("listening"));
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Our node, in this process.
+async fn rust_node(redis: &RedisServer, key: &str, name: &str) -> (Server, String) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let io = Server::builder()
+        .adapter(RedisAdapter::factory(
+            client,
+            RedisAdapterConfig::default().key(key),
+        ))
+        .without_client_bundle()
+        .build();
+    examples::cluster::serve_node(&io, name);
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, format!("http://{addr}"))
+}
+
+/// Waits until each namespace of `io` counts `servers` in its cluster.
+async fn until_cluster_of(io: &Server, servers: usize) {
+    for nsp in ["/", "/custom"] {
+        let adapter = io.of(nsp).adapter().clone();
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while adapter.server_count().await.ok() != Some(servers) {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the nodes found each other");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_and_a_rust_server_form_one_classic_cluster() {
+    let redis = RedisServer::start().await;
+    let key = "check-classic";
+    let (_node, node_url) = node_node(&redis, key, "N").await;
+    let (io, rust_url) = rust_node(&redis, key, "R").await;
+    until_cluster_of(&io, 2).await;
+    let args = [
+        node_url,
+        "N".to_owned(),
+        rust_url,
+        "R".to_owned(),
+        "all-rooms".to_owned(),
+    ];
+    let seen = tokio::task::spawn_blocking(move || {
+        interop::run_node_client("classic cluster", "cluster_check.js", &args)
+    })
+    .await
+    .unwrap();
+    let results = seen["results"].as_array().unwrap();
+    // 14 checks, from each node, in each namespace.
+    assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
+    let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    io.close().await;
+}
