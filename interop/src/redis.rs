@@ -11,7 +11,8 @@ use tokio::process::{Child, Command};
 /// A running `redis-server`.
 #[derive(Debug)]
 pub struct RedisServer {
-    _child: Child,
+    child: Option<Child>,
+    port: u16,
     /// Its URL, `redis://127.0.0.1:<port>`.
     pub url: String,
 }
@@ -27,34 +28,55 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run redis-server (apt-get install redis-server): {e}")
-            });
-        let Some(stdout) = child.stdout.take() else {
-            panic!("redis-server has no stdout");
-        };
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(10), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("Ready to accept connections") {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert!(ready == Ok(true), "redis-server did not start");
-        // Keep reading, so that its output never blocks it.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Self {
-            _child: child,
+            child: Some(run(port).await),
+            port,
             url: format!("redis://127.0.0.1:{port}"),
         }
     }
+
+    /// Stops it, as a crash would: clients see their connections drop.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts it again on the same port (empty: nothing was saved).
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`].
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.child = Some(run(self.port).await);
+    }
+}
+
+/// Runs `redis-server` on `port` until it accepts connections.
+async fn run(port: u16) -> Child {
+    let mut child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run redis-server (apt-get install redis-server): {e}"));
+    let Some(stdout) = child.stdout.take() else {
+        panic!("redis-server has no stdout");
+    };
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("Ready to accept connections") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(ready == Ok(true), "redis-server did not start");
+    // Keep reading, so that its output never blocks it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    child
 }

@@ -1,0 +1,148 @@
+//! The adapter's links to Redis: a connection for commands and publishes
+//! (redis' `ConnectionManager`, which reconnects by itself) and a
+//! subscription kept alive by a supervisor that reconnects and subscribes
+//! again, with backoff, whenever it is lost. While Redis is away, what
+//! needs it fails with an error and local delivery goes on.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
+use socketio_adapter::Error;
+use tokio::sync::mpsc;
+
+use super::{broker, lock, Publication, Shared};
+
+/// The first wait before trying Redis again, doubled up to [`MAX_DELAY`].
+const MIN_DELAY: Duration = Duration::from_millis(100);
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+impl Shared {
+    /// The connection for commands, once made.
+    pub(super) fn commands(&self) -> Result<ConnectionManager, Error> {
+        lock(&self.commands)
+            .clone()
+            .ok_or_else(|| Error::Broker("not connected to Redis yet".into()))
+    }
+
+    /// Connects, subscribes and starts the publisher and the subscription's
+    /// supervisor. If Redis cannot be reached now, the supervisor keeps
+    /// trying and the error is returned.
+    pub(super) async fn start(self: &Arc<Self>) -> Result<(), Error> {
+        let first = self.connect().await;
+        if let Some(outbox) = lock(&self.outbox_rx).take() {
+            self.spawn(publish(Arc::downgrade(self), outbox));
+        }
+        let (subscription, outcome) = match first {
+            Ok(pubsub) => (Some(pubsub), Ok(())),
+            Err(e) => (None, Err(e)),
+        };
+        self.spawn(supervise(Arc::downgrade(self), subscription));
+        outcome
+    }
+
+    /// A connection for commands if there is none yet, and a new
+    /// subscription to every channel of the namespace.
+    async fn connect(&self) -> Result<PubSub, Error> {
+        let timeout = self.config.requests_timeout;
+        if lock(&self.commands).is_none() {
+            // One attempt per reconnection: while Redis is away, requests
+            // fail at once rather than wait through a series of retries
+            // (the next request tries again).
+            let config = ConnectionManagerConfig::new()
+                .set_number_of_retries(1)
+                .set_min_delay(MIN_DELAY)
+                .set_max_delay(MAX_DELAY)
+                .set_connection_timeout(Some(timeout))
+                .set_response_timeout(Some(timeout));
+            let manager = self
+                .client
+                .get_connection_manager_with_config(config)
+                .await
+                .map_err(broker)?;
+            *lock(&self.commands) = Some(manager);
+        }
+        let subscribe = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub
+                .psubscribe(format!("{}*", self.channels.broadcast))
+                .await?;
+            for channel in [
+                &self.channels.request,
+                &self.channels.response,
+                &self.channels.own_response,
+            ] {
+                pubsub.subscribe(channel).await?;
+            }
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match tokio::time::timeout(timeout, subscribe).await {
+            Ok(result) => result.map_err(broker),
+            Err(_) => Err(Error::Broker(
+                "Redis did not answer the subscription".into(),
+            )),
+        }
+    }
+}
+
+/// Hands each message of the subscription to the adapter; when the
+/// subscription is lost (or was never made), subscribes again.
+async fn supervise(shared: Weak<Shared>, mut subscription: Option<PubSub>) {
+    let mut delay = MIN_DELAY;
+    loop {
+        let pubsub = match subscription.take() {
+            Some(pubsub) => pubsub,
+            None => {
+                tokio::time::sleep(delay).await;
+                let Some(adapter) = shared.upgrade() else {
+                    return;
+                };
+                match adapter.connect().await {
+                    Ok(pubsub) => {
+                        tracing::info!(nsp = %adapter.nsp, "subscribed to Redis again");
+                        delay = MIN_DELAY;
+                        pubsub
+                    }
+                    Err(e) => {
+                        tracing::debug!(nsp = %adapter.nsp, error = %e, "Redis still unreachable");
+                        delay = (delay * 2).min(MAX_DELAY);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            let Some(adapter) = shared.upgrade() else {
+                return;
+            };
+            let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
+            adapter.on_message(msg.get_channel_name(), payload);
+        }
+        tracing::warn!("the Redis subscription was lost; subscribing again");
+    }
+}
+
+/// Publishes what the adapter queues, in order. A message that cannot be
+/// published (Redis away) is dropped, as Node's adapter drops it.
+async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedReceiver<Publication>) {
+    while let Some((channel, payload)) = outbox.recv().await {
+        let Some(adapter) = shared.upgrade() else {
+            return;
+        };
+        let sent = match adapter.commands() {
+            Ok(mut conn) => redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(payload)
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(broker),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, %channel, "publish failed");
+        }
+    }
+}
