@@ -212,9 +212,34 @@ pub(crate) fn decode_any(bytes: Bytes) -> Result<Value, Error> {
     }
 }
 
-/// JSON text of `value`, keys in order.
+/// JSON text of `value`, keys in order, binary written as Node's
+/// `JSON.stringify` writes a `Buffer`: `{"type":"Buffer","data":[...]}`
+/// (Node's servers read it back as that object, not as binary).
 pub(crate) fn json(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
+    fn buffers(value: &Value) -> Value {
+        match value {
+            Value::Binary(bytes) => object([
+                ("type", Value::from("Buffer")),
+                (
+                    "data",
+                    Value::Array(bytes.iter().map(|b| Value::from(u64::from(*b))).collect()),
+                ),
+            ]),
+            Value::Array(items) => Value::Array(items.iter().map(buffers).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), buffers(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    if value.has_binary() {
+        serde_json::to_vec(&buffers(value)).unwrap_or_default()
+    } else {
+        serde_json::to_vec(value).unwrap_or_default()
+    }
 }
 
 /// A request from another server, decoded.

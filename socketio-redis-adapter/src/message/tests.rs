@@ -134,3 +134,24 @@ fn a_socket_of_a_fetch_answer_round_trips() {
     assert!(text.starts_with(r#"{"id":"Zs9p2h0bqhYkH3OkAAAB","handshake":{"headers":{"host":"localhost:3000"},"time":"#), "{text}");
     assert_eq!(decode_socket(&value), Some(socket));
 }
+
+#[test]
+fn binary_in_a_json_request_is_a_node_buffer_object() {
+    // serverSideEmit("file", Buffer.from([1, 2, 3])) as Node publishes it.
+    let body = request(
+        "abcdef",
+        None,
+        RequestType::ServerSideEmit,
+        vec![(
+            "data",
+            Value::Array(vec![
+                Value::from("file"),
+                Value::Binary(Bytes::from_static(&[1, 2, 3])),
+            ]),
+        )],
+    );
+    assert_eq!(
+        String::from_utf8(json(&body)).unwrap(),
+        r#"{"uid":"abcdef","type":6,"data":["file",{"type":"Buffer","data":[1,2,3]}]}"#
+    );
+}
