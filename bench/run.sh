@@ -17,6 +17,9 @@ cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq redis-server
+fi
 if ! command -v taskset >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq util-linux
 fi

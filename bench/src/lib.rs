@@ -32,6 +32,7 @@
 
 pub mod client;
 pub mod probe;
+pub mod process;
 pub mod report;
 pub mod scenario;
 

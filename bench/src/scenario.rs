@@ -98,7 +98,9 @@ fn payload(client: usize, seq: u64) -> String {
     format!("{head}{}", "x".repeat(100usize.saturating_sub(head.len())))
 }
 
-async fn connect_all(addr: SocketAddr, count: usize) -> Result<Vec<client::Ws>> {
+/// `count` clients joined to `/`, spread over `servers` in turn (client
+/// `i` on server `i % servers.len()`), in that order.
+async fn connect_all(servers: &[SocketAddr], count: usize) -> Result<Vec<client::Ws>> {
     let mut tasks = tokio::task::JoinSet::new();
     let mut sockets = Vec::with_capacity(count);
     for i in 0..count {
@@ -107,12 +109,16 @@ async fn connect_all(addr: SocketAddr, count: usize) -> Result<Vec<client::Ws>> 
                 sockets.push(done??);
             }
         }
-        tasks.spawn(client::connect(addr, Some(source(i))));
+        let addr = servers[i % servers.len()];
+        tasks.spawn(async move {
+            Ok::<_, crate::Error>((i, client::connect(addr, Some(source(i))).await?))
+        });
     }
     while let Some(done) = tasks.join_next().await {
         sockets.push(done??);
     }
-    Ok(sockets)
+    sockets.sort_by_key(|(i, _)| *i);
+    Ok(sockets.into_iter().map(|(_, ws)| ws).collect())
 }
 
 /// A loopback source address for connection `i`: 127.0.0.1 to 127.0.0.8,
@@ -138,7 +144,7 @@ pub async fn echo(
     per_client: u64,
     ack: bool,
 ) -> Result<Measured> {
-    let sockets = connect_all(addr, clients).await?;
+    let sockets = connect_all(&[addr], clients).await?;
     let window = Window::open(probe)?;
     let mut tasks = tokio::task::JoinSet::new();
     for (client, mut ws) in sockets.into_iter().enumerate() {
@@ -223,19 +229,20 @@ pub async fn connects(
     window.close(total)
 }
 
-/// `receivers` clients; the first also sends `messages` broadcasts, each to
-/// every client (itself included), with at most `window` broadcasts not yet
+/// `receivers` clients spread over `servers` (a cluster, or one server);
+/// the first, on the first server, also sends `messages` broadcasts, each
+/// to every client of the cluster (itself included), with at most `window` broadcasts not yet
 /// received by everyone. Each receiver checks it gets every broadcast
 /// exactly once (a loss or a duplicate fails the run) and counts those that
 /// arrive after a later one; latency is from send to each receipt.
 pub async fn broadcast(
-    addr: SocketAddr,
+    servers: &[SocketAddr],
     probe: &Probe,
     receivers: usize,
     messages: u64,
     window: u64,
 ) -> Result<Measured> {
-    let sockets = connect_all(addr, receivers).await?;
+    let sockets = connect_all(servers, receivers).await?;
     let base = Instant::now();
     let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..messages).map(|_| AtomicU64::new(0)).collect());
     let received: Arc<Vec<AtomicU64>> =
@@ -354,13 +361,13 @@ pub async fn idle_memory(
     settle: Duration,
     hold: Duration,
 ) -> Result<Measured> {
-    for ws in connect_all(addr, 10).await? {
+    for ws in connect_all(&[addr], 10).await? {
         client::close(ws).await?;
     }
     tokio::time::sleep(settle).await;
     let before = probe.rss_kib()?;
     let window = Window::open(probe)?;
-    let sockets = connect_all(addr, count).await?;
+    let sockets = connect_all(&[addr], count).await?;
     let connected = window.close(count as u64)?;
     let stop = Arc::new(Notify::new());
     let mut holders = tokio::task::JoinSet::new();

@@ -31,7 +31,7 @@ async fn every_scenario_runs_and_counts_its_operations() {
         .await
         .expect("ack");
     assert_eq!(ack.ops, 100);
-    let broadcast = scenario::broadcast(addr, &probe(), 10, 50, 5)
+    let broadcast = scenario::broadcast(&[addr], &probe(), 10, 50, 5)
         .await
         .expect("broadcast");
     assert_eq!(broadcast.ops, 500);
@@ -86,9 +86,37 @@ async fn a_broadcast_received_twice_fails_the_run() {
         );
     });
     let addr = io.listen(("127.0.0.1", 0)).await.expect("listen");
-    let error = scenario::broadcast(addr, &probe(), 3, 10, 2)
+    let error = scenario::broadcast(&[addr], &probe(), 3, 10, 2)
         .await
         .expect_err("a doubled broadcast is an error");
     assert!(error.to_string().contains("twice"), "{error}");
     io.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_across_a_cluster_reaches_every_receiver_of_both_servers() {
+    use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
+    let redis = interop::RedisServer::start().await;
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let client = redis::Client::open(redis.url.as_str()).expect("url");
+        let io = Server::builder()
+            .adapter(RedisAdapter::factory(client, RedisAdapterConfig::default()))
+            .build();
+        io.of("/")
+            .on_connection(|socket: Socket| async move { examples::bench_connection(socket) });
+        let addr = io.listen(("127.0.0.1", 0)).await.expect("listen");
+        servers.push((io, addr));
+    }
+    for (io, _) in &servers {
+        while io.sockets().adapter().server_count().await.ok() != Some(2) {
+            tokio::task::yield_now().await;
+        }
+    }
+    let addrs: Vec<_> = servers.iter().map(|(_, addr)| *addr).collect();
+    let measured = scenario::broadcast(&addrs, &probe(), 6, 30, 5)
+        .await
+        .expect("every receiver, on either server, gets every broadcast once");
+    assert_eq!(measured.ops, 180);
+    assert_eq!(measured.out_of_order, 0);
 }

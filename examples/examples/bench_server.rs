@@ -8,14 +8,23 @@
 //! - `echo_ack` (data, ack) calls the ack with (data);
 //! - `broadcast` (data) emits `broadcast` (data) to every connected socket,
 //!   the sender included.
+//!
+//! With `REDIS_URL` set, it joins the cluster of that Redis
+//! (`socketio-redis-adapter`, classic mode, key `socket.io`).
 
 use examples::bench_connection;
+use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
 use socketio_server::{Server, Socket};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
-    let io = Server::builder().build();
+    let mut builder = Server::builder();
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        let client = redis::Client::open(url)?;
+        builder = builder.adapter(RedisAdapter::factory(client, RedisAdapterConfig::default()));
+    }
+    let io = builder.build();
     io.of("/")
         .on_connection(|socket: Socket| async move { bench_connection(socket) });
     let addr = io.listen(("127.0.0.1", examples::port())).await?;

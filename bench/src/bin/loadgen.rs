@@ -14,11 +14,11 @@
 //! runs one scenario against a server already listening on ADDR whose
 //! process is PID (to profile it under perf or heaptrack).
 
-use std::collections::HashMap;
 use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Duration;
 
+use bench::process::{Redis, Server};
 use bench::report::{self, Record};
 use bench::scenario::{self, Measured};
 use bench::{fail, Probe, Result};
@@ -33,7 +33,12 @@ const SCENARIOS: &[&str] = &[
     "polling",
     "idle_2000",
     "idle_15000",
+    "cluster_broadcast",
 ];
+
+/// Scenarios run on two servers of one cluster through a `redis-server`
+/// the generator starts (servers read `REDIS_URL`).
+const CLUSTER_SCENARIOS: &[&str] = &["cluster_broadcast"];
 
 struct Options {
     runs: u32,
@@ -114,7 +119,7 @@ fn attach(args: &[String]) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let measured = runtime.block_on(run_scenario(addr, &probe, scenario, &options))?;
+    let measured = runtime.block_on(run_scenario(&[addr], &probe, scenario, &options))?;
     println!("{}", serde_json::to_string(&measured)?);
     Ok(())
 }
@@ -129,7 +134,13 @@ fn read_records(file: &str) -> Result<Vec<Record>> {
 
 /// Which scenarios a server takes part in: the bare relay has no polling.
 fn runs_scenario(server: &str, scenario: &str) -> bool {
-    !(server == "bare" && scenario == "polling")
+    match server {
+        "bare" => scenario != "polling" && !CLUSTER_SCENARIOS.contains(&scenario),
+        // socketioxide's Redis adapter does not speak Node's protocol; the
+        // comparison is with Node's cluster.
+        "socketioxide" => !CLUSTER_SCENARIOS.contains(&scenario),
+        _ => true,
+    }
 }
 
 fn suite(options: Options) -> Result<()> {
@@ -189,13 +200,27 @@ fn suite(options: Options) -> Result<()> {
 }
 
 async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Measured> {
-    let mut server = Server::start(command).await?;
+    let (mut servers, _redis) = if CLUSTER_SCENARIOS.contains(&scenario) {
+        let redis = Redis::start().await?;
+        let env = [("REDIS_URL", redis.url.clone())];
+        let first = Server::start(command, &env).await?;
+        let second = Server::start(command, &env).await?;
+        // Let both subscribe before the clients come.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        (vec![first, second], Some(redis))
+    } else {
+        (vec![Server::start(command, &[]).await?], None)
+    };
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let probe = Probe::of_all(servers.iter().map(|s| s.pid).collect());
     let outcome = tokio::time::timeout(
         Duration::from_secs(300) + options.hold,
-        run_scenario(server.addr, &server.probe, scenario, options),
+        run_scenario(&addrs, &probe, scenario, options),
     )
     .await;
-    server.stop().await;
+    for server in &mut servers {
+        server.stop().await;
+    }
     match outcome {
         Ok(measured) => measured,
         Err(_) => fail(format!(
@@ -205,17 +230,19 @@ async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Mea
 }
 
 async fn run_scenario(
-    addr: SocketAddr,
+    servers: &[SocketAddr],
     probe: &Probe,
     scenario: &str,
     options: &Options,
 ) -> Result<Measured> {
+    let addr = servers[0];
     let scale = |n: u64| if options.quick { (n / 10).max(1) } else { n };
     match scenario {
         "echo" => scenario::echo(addr, probe, 50, scale(4_000), false).await,
         "ack" => scenario::echo(addr, probe, 50, scale(4_000), true).await,
-        "broadcast_100" => scenario::broadcast(addr, probe, 100, scale(10_000), 20).await,
-        "broadcast_1000" => scenario::broadcast(addr, probe, 1_000, scale(1_000), 10).await,
+        "broadcast_100" => scenario::broadcast(&[addr], probe, 100, scale(10_000), 20).await,
+        "broadcast_1000" => scenario::broadcast(&[addr], probe, 1_000, scale(1_000), 10).await,
+        "cluster_broadcast" => scenario::broadcast(servers, probe, 200, scale(2_000), 20).await,
         "connect" => scenario::connects(addr, probe, scale(5_000), 20).await,
         "polling" => scenario::polling(addr, probe, 50, scale(500)).await,
         "idle_2000" => {
@@ -230,49 +257,3 @@ async fn run_scenario(
 
 /// How long memory scenarios let a server settle before reading its RSS.
 const SETTLE: Duration = Duration::from_secs(2);
-
-/// A server under test: its process, pinned to core 0, and its address.
-struct Server {
-    child: tokio::process::Child,
-    addr: SocketAddr,
-    probe: Probe,
-}
-
-impl Server {
-    async fn start(command: &str) -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut words = command.split_whitespace();
-        let Some(program) = words.next() else {
-            return fail("empty server command");
-        };
-        let env: HashMap<&str, String> = [("PORT", port.to_string())].into();
-        let child = tokio::process::Command::new("taskset")
-            .args(["-c", "0", program])
-            .args(words)
-            .envs(env)
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let Some(pid) = child.id() else {
-            return fail("the server exited at once");
-        };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            if started.elapsed() > Duration::from_secs(30) {
-                return fail(format!("{command} did not listen on {addr}"));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Ok(Self {
-            child,
-            addr,
-            probe: Probe::of(pid),
-        })
-    }
-
-    async fn stop(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
-    }
-}
