@@ -261,3 +261,44 @@ fn sorted(mut answers: Vec<Value>) -> Vec<Value> {
     answers.sort_by_key(text);
     answers
 }
+
+/// The behaviour of `examples/cluster.rs`, each of whose servers is named
+/// by its `label`: a new socket hears `welcome`(label) and everyone hears
+/// `online`(count of sockets in the whole cluster); `message`(text) goes to
+/// every socket of the cluster as `message`({from, text}).
+pub fn demo_sockets(io: &Server, label: &str) {
+    let label = label.to_owned();
+    let ns = io.of("/");
+    let announce = ns.clone();
+    io.on_connection(move |socket: Socket| {
+        let (label, ns, announce) = (label.clone(), ns.clone(), announce.clone());
+        async move {
+            let _ = socket.emit("welcome", label.as_str());
+            online(&announce).await;
+            let to_all = ns.clone();
+            let from = label.clone();
+            socket.on("message", move |Data(text): Data<String>| {
+                let (to_all, from) = (to_all.clone(), from.clone());
+                async move {
+                    let message = Value::Object(vec![
+                        ("from".into(), Value::from(from.as_str())),
+                        ("text".into(), Value::from(text)),
+                    ]);
+                    let _ = to_all.emit("message", message);
+                }
+            });
+            let ns = ns.clone();
+            socket.on_disconnect(move |_s: Socket, _reason| {
+                let ns = ns.clone();
+                async move { online(&ns).await }
+            });
+        }
+    });
+}
+
+/// Tells every socket of the cluster how many there are.
+async fn online(ns: &Namespace) {
+    if let Ok(sockets) = ns.fetch_sockets().await {
+        let _ = ns.emit("online", sockets.len());
+    }
+}

@@ -99,3 +99,42 @@ async fn a_node_and_a_rust_server_form_one_classic_cluster() {
     assert!(failed.is_empty(), "{failed:#?}");
     io.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_example_shares_messages_and_the_online_count() {
+    let redis = RedisServer::start().await;
+    let mut urls = Vec::new();
+    let mut servers = Vec::new();
+    for label in ["A", "B"] {
+        let client = redis::Client::open(redis.url.as_str()).unwrap();
+        let io = Server::builder()
+            .adapter(RedisAdapter::factory(client, RedisAdapterConfig::default()))
+            .without_client_bundle()
+            .build();
+        examples::cluster::demo_sockets(&io, label);
+        let addr = io.listen("127.0.0.1:0").await.unwrap();
+        urls.push(format!("http://{addr}"));
+        servers.push(io);
+    }
+    for io in &servers {
+        while io.sockets().adapter().server_count().await.ok() != Some(2) {
+            tokio::task::yield_now().await;
+        }
+    }
+    let seen = tokio::task::spawn_blocking(move || {
+        interop::run_node_client("cluster example", "cluster_demo_client.js", &urls)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!({
+            "welcome": ["A", "B"],
+            "online": [2],
+            "messages": [
+                {"from": "A", "text": "hello from a"},
+                {"from": "B", "text": "hello from b"},
+            ],
+        })
+    );
+}
