@@ -122,3 +122,48 @@ async fn servers_with_other_keys_never_meet() {
     until_cluster_of(&b, 1).await;
     assert!(a.fetch_sockets().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_answer_every_request_once() {
+    let redis = Redis::start().await;
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(node(&redis, "socket.io").await);
+    }
+    for (io, _, _) in &nodes {
+        until_cluster_of(io, 3).await;
+    }
+    let mut clients = Vec::new();
+    for (_, addr, sockets) in &mut nodes {
+        clients.push(join(*addr, sockets).await);
+    }
+    // A broadcast from the last server reaches the clients of all three.
+    nodes[2].0.emit("all", ()).unwrap();
+    for (ws, _) in &mut clients {
+        assert_eq!(next(ws).await, r#"42["all"]"#);
+    }
+    // Each of the two others answers once: three sockets, no duplicates.
+    let found = nodes[0].0.fetch_sockets().await.unwrap();
+    let mut ids: Vec<_> = found.iter().map(|s| s.id().clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((found.len(), ids.len()), (3, 3));
+    // Both other servers answer a server-side emit.
+    for (io, _, _) in &nodes[1..] {
+        io.sockets().on_server_side_emit(|_args, reply| {
+            if let Some(reply) = reply {
+                reply.answer(vec![Value::from("here")]);
+            }
+        });
+    }
+    let answers: Vec<String> = nodes[0]
+        .0
+        .sockets()
+        .server_side_emit_with_ack("roll-call", ())
+        .await
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(answers, ["here", "here"]);
+}
