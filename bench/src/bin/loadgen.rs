@@ -4,7 +4,7 @@
 //! loadgen suite [--runs N] [--quick] [--hold SECS] [--only a,b] [--out FILE]
 //!               [--server NAME=COMMAND]...
 //! loadgen report FILE
-//! loadgen run ADDR PID SCENARIO [--quick] [--hold SECS]
+//! loadgen run ADDR[,ADDR] PID[,PID] SCENARIO [--quick] [--hold SECS]
 //! ```
 //!
 //! `suite` starts each server for each scenario and run, pinned to core 0
@@ -114,12 +114,19 @@ fn attach(args: &[String]) -> Result<()> {
         return fail("usage: loadgen run ADDR PID SCENARIO [options]");
     };
     let options = parse_flags(rest)?;
-    let probe = Probe::of(pid.parse()?);
-    let addr: SocketAddr = addr.parse()?;
+    let probe = Probe::of_all(
+        pid.split(',')
+            .map(str::parse)
+            .collect::<std::result::Result<_, _>>()?,
+    );
+    let addrs: Vec<SocketAddr> = addr
+        .split(',')
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let measured = runtime.block_on(run_scenario(&[addr], &probe, scenario, &options))?;
+    let measured = runtime.block_on(run_scenario(&addrs, &probe, scenario, &options))?;
     println!("{}", serde_json::to_string(&measured)?);
     Ok(())
 }
