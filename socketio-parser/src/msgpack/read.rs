@@ -155,6 +155,9 @@ impl Reader {
                 Value::from(hi * (1 << 32) + lo)
             }
             (0, _) => Value::Binary(data),
+            // notepack 3: a `Date` is the timestamp extension; it becomes
+            // what JSON makes of a Date, its ISO 8601 string.
+            (-1, 4 | 8 | 12) => Value::String(iso_date(timestamp_ms(&data))),
             (t, _) => Value::Array(vec![Value::from(i64::from(t)), Value::Binary(data)]),
         }))
     }
@@ -244,6 +247,54 @@ impl Reader {
 const TRUNCATED: Error = Error::InvalidMsgpack("truncated input");
 
 /// Non-finite floats have no JSON form; they become `null`.
+/// The milliseconds since the epoch of a msgpack timestamp (4, 8 or 12
+/// bytes: seconds; nanoseconds and seconds in 30 + 34 bits; nanoseconds
+/// then signed seconds).
+fn timestamp_ms(data: &[u8]) -> i64 {
+    let be = |bytes: &[u8]| bytes.iter().fold(0u64, |v, &b| v << 8 | u64::from(b));
+    let (seconds, nanos) = match data.len() {
+        4 => (be(data) as i64, 0),
+        8 => {
+            let v = be(data);
+            ((v & 0x3_ffff_ffff) as i64, (v >> 34) as i64)
+        }
+        _ => (be(&data[4..12]) as i64, be(&data[..4]) as i64),
+    };
+    seconds
+        .saturating_mul(1000)
+        .saturating_add(nanos / 1_000_000)
+}
+
+/// `ms` since the epoch as JavaScript's `Date.prototype.toISOString`
+/// writes it: `YYYY-MM-DDTHH:MM:SS.sssZ` (six-digit signed years outside
+/// 0..=9999).
+fn iso_date(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    // Days to a civil date (proleptic Gregorian), after H. Hinnant.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let year = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!("{}{:06}", if year < 0 { '-' } else { '+' }, year.abs())
+    };
+    format!(
+        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000
+    )
+}
+
 fn float(f: f64) -> Value {
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
 }

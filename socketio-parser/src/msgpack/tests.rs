@@ -210,3 +210,27 @@ fn values_round_trip_in_notepack_bytes() {
     assert_eq!(encode_msgpack(&value), bytes);
     assert!(decode_msgpack(Bytes::from_static(&[0x91, 0x01, 0x02])).is_err());
 }
+
+#[test]
+fn a_notepack_date_reads_as_its_iso_string() {
+    use crate::decode_msgpack;
+    // notepack 3: new Date("2000-06-13T00:00:00.000Z"), 32-bit seconds.
+    let date = decode_msgpack(Bytes::from_static(&[0xd6, 0xff, 0x39, 0x45, 0x79, 0x80])).unwrap();
+    assert_eq!(date, Value::from("2000-06-13T00:00:00.000Z"));
+    // 64-bit form: 123 ms (123 000 000 ns) after 1970-01-01T00:00:01.
+    let nanos: u64 = 123_000_000;
+    let packed = (nanos << 34) | 1;
+    let mut bytes = vec![0xd7, 0xff];
+    bytes.extend_from_slice(&packed.to_be_bytes());
+    assert_eq!(
+        decode_msgpack(Bytes::from(bytes)).unwrap(),
+        Value::from("1970-01-01T00:00:01.123Z")
+    );
+    // 96-bit form, before the epoch: -1 s.
+    let mut bytes = vec![0xc7, 0x0c, 0xff, 0, 0, 0, 0];
+    bytes.extend_from_slice(&(-1i64).to_be_bytes());
+    assert_eq!(
+        decode_msgpack(Bytes::from(bytes)).unwrap(),
+        Value::from("1969-12-31T23:59:59.000Z")
+    );
+}
