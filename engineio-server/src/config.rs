@@ -159,6 +159,7 @@ pub struct Config {
     pub(crate) ws_read_buffer_size: usize,
     pub(crate) ws_write_buffer_size: usize,
     pub(crate) listen_backlog: u32,
+    pub(crate) http_header_timeout: Option<Duration>,
     pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) responder: Option<Responder>,
@@ -180,6 +181,7 @@ impl Default for Config {
             ws_read_buffer_size: 4 * 1024,
             ws_write_buffer_size: 4 * 1024,
             listen_backlog: 1024,
+            http_header_timeout: Some(Duration::from_secs(60)),
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             responder: None,
@@ -203,6 +205,7 @@ impl fmt::Debug for Config {
             .field("ws_read_buffer_size", &self.ws_read_buffer_size)
             .field("ws_write_buffer_size", &self.ws_write_buffer_size)
             .field("listen_backlog", &self.listen_backlog)
+            .field("http_header_timeout", &self.http_header_timeout)
             .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
@@ -307,6 +310,16 @@ impl Config {
     /// queue at `net.core.somaxconn` (4 096 on recent kernels).
     pub fn listen_backlog(mut self, backlog: u32) -> Self {
         self.listen_backlog = backlog;
+        self
+    }
+
+    /// How long a connection of [`Server::listen`](crate::Server::listen)
+    /// may take to send a request's headers before it is closed (default
+    /// 60 s, Node's `headersTimeout`; `None`: no limit). Against slowloris:
+    /// a client that trickles its headers holds a connection no longer.
+    /// Applies to HTTP/1.1, from the first byte of each request.
+    pub fn http_header_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http_header_timeout = timeout;
         self
     }
 

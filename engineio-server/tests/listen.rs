@@ -1,6 +1,7 @@
 //! The listener takes bursts: connections opened all at once are queued by
 //! the kernel until the server accepts them, none refused or dropped (a
-//! dropped SYN costs its client a retransmission a second later).
+//! dropped SYN costs its client a retransmission a second later). And it
+//! cuts off connections that trickle their headers (slowloris).
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 
@@ -60,4 +61,66 @@ async fn a_burst_past_a_small_listen_queue_waits_for_syn_retries() {
     let streams = burst(server.addr, 1_000).await;
     let retried: u32 = streams.iter().map(retransmissions).sum();
     assert!(retried > 0, "a queue of 16 held 1 000 connects");
+}
+
+/// Sends `head` (part of a request's headers), then reads until the server
+/// closes the connection; returns how long that took on the test's clock.
+async fn trickle(addr: std::net::SocketAddr, head: &str) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let mut buf = Vec::new();
+    // Without a header timeout the connection would wait for ever: an hour
+    // of the paused clock says so.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3600),
+        stream.read_to_end(&mut buf),
+    )
+    .await
+    .expect("the server closed the connection")
+    .unwrap();
+    assert!(buf.is_empty(), "no answer to unfinished headers");
+    started.elapsed()
+}
+
+#[tokio::test(start_paused = true)]
+async fn headers_that_never_end_are_cut_off_after_the_header_timeout() {
+    let server = start(Config::default()).await;
+    // Node's headersTimeout: 60 s (the paused clock jumps while idle).
+    let waited = trickle(
+        server.addr,
+        "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n",
+    )
+    .await;
+    assert!(waited >= std::time::Duration::from_secs(60), "{waited:?}");
+    assert!(waited < std::time::Duration::from_secs(61), "{waited:?}");
+
+    let server =
+        start(Config::default().http_header_timeout(Some(std::time::Duration::from_secs(5)))).await;
+    let waited = trickle(server.addr, "GET / HTTP/1.1\r\nHost").await;
+    assert!(
+        waited >= std::time::Duration::from_secs(5) && waited < std::time::Duration::from_secs(6),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn headers_finished_within_the_timeout_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(Config::default()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(59)).await;
+    stream
+        .write_all(b"Connection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"sid\""), "{answer}");
 }

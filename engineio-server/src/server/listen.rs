@@ -8,7 +8,7 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use http::Request;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpSocket, ToSocketAddrs};
 
 use super::{stopped, RemoteAddr, Server};
@@ -119,7 +119,13 @@ impl<H: Handler> Server<H> {
             });
         // HTTP/1.1, or HTTP/2 for clients that speak it (prior knowledge,
         // or ALPN over TLS): long-polling then shares one connection.
-        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        if let Some(timeout) = self.inner.config.http_header_timeout {
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout);
+        }
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         tokio::pin!(conn);
         tokio::select! {
