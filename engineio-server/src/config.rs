@@ -160,6 +160,8 @@ pub struct Config {
     pub(crate) ws_write_buffer_size: usize,
     pub(crate) listen_backlog: u32,
     pub(crate) http_header_timeout: Option<Duration>,
+    pub(crate) body_timeout: Duration,
+    pub(crate) max_body_chunks: usize,
     pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) responder: Option<Responder>,
@@ -182,6 +184,8 @@ impl Default for Config {
             ws_write_buffer_size: 4 * 1024,
             listen_backlog: 1024,
             http_header_timeout: Some(Duration::from_secs(60)),
+            body_timeout: Duration::from_secs(30),
+            max_body_chunks: 10_000,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             responder: None,
@@ -206,6 +210,8 @@ impl fmt::Debug for Config {
             .field("ws_write_buffer_size", &self.ws_write_buffer_size)
             .field("listen_backlog", &self.listen_backlog)
             .field("http_header_timeout", &self.http_header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_body_chunks", &self.max_body_chunks)
             .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
@@ -320,6 +326,23 @@ impl Config {
     /// Applies to HTTP/1.1, from the first byte of each request.
     pub fn http_header_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.http_header_timeout = timeout;
+        self
+    }
+
+    /// How long a polling POST may take to send its whole body (default
+    /// 30 s, engine.io's `httpRequestBodyTimeout`). Past it the client gets
+    /// 408 and the session closes with `transport error`.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How many pieces a polling POST's body may come in (default 10 000,
+    /// engine.io's `maxBufferedChunks`): a body sent a byte at a time costs
+    /// far more than its size. Past it the client gets 413 and the session
+    /// closes with `transport error`.
+    pub fn max_body_chunks(mut self, chunks: usize) -> Self {
+        self.max_body_chunks = chunks;
         self
     }
 

@@ -170,15 +170,30 @@ where
         state.post_pending = true;
     }
     let _pending = PendingPost(core);
-    let limit = usize::try_from(config.session.max_payload).unwrap_or(usize::MAX);
-    let body = match read_body(&head, body, limit).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            tracing::debug!(sid = %core.sid(), limit, "POST body too large");
+    let limits = BodyLimits {
+        bytes: usize::try_from(config.session.max_payload).unwrap_or(usize::MAX),
+        chunks: config.max_body_chunks,
+    };
+    let body = match tokio::time::timeout(config.body_timeout, read_body(&head, body, limits)).await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(BodyError::TooLarge)) => {
+            tracing::debug!(sid = %core.sid(), limit = limits.bytes, "POST body too large");
             close(&entry, CloseReason::TransportError);
             return response::status(config, &head, StatusCode::PAYLOAD_TOO_LARGE);
         }
-        Err(BodyError::Read(e)) => {
+        Ok(Err(BodyError::TooManyChunks)) => {
+            tracing::debug!(sid = %core.sid(), limit = limits.chunks, "POST body in too many pieces");
+            close(&entry, CloseReason::TransportError);
+            return response::status(config, &head, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        Err(_) => {
+            // Node: "http request timeout".
+            tracing::debug!(sid = %core.sid(), "POST body not sent in time");
+            close(&entry, CloseReason::TransportError);
+            return response::status(config, &head, StatusCode::REQUEST_TIMEOUT);
+        }
+        Ok(Err(BodyError::Read(e))) => {
             tracing::debug!(sid = %core.sid(), error = %e, "POST body not read");
             close(&entry, CloseReason::TransportError);
             return response::refuse(config, &head, ErrorCode::BadRequest, None, "body not read");
@@ -255,12 +270,20 @@ fn close<C: Connection>(entry: &Entry<C>, reason: CloseReason) {
 
 enum BodyError {
     TooLarge,
+    TooManyChunks,
     Read(String),
 }
 
-/// Reads the body, refusing it as soon as it passes `limit` bytes (or at
-/// once, when Content-Length says it will).
-async fn read_body<B>(head: &RequestHead, body: B, limit: usize) -> Result<Bytes, BodyError>
+/// What a POST body may hold: bytes, and pieces it comes in.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    bytes: usize,
+    chunks: usize,
+}
+
+/// Reads the body, refusing it as soon as it passes the limits (or at once,
+/// when Content-Length says it will).
+async fn read_body<B>(head: &RequestHead, body: B, limits: BodyLimits) -> Result<Bytes, BodyError>
 where
     B: Body<Data = Bytes>,
     B::Error: std::fmt::Display,
@@ -270,14 +293,19 @@ where
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
+    if announced.is_some_and(|n| n > limits.bytes as u64) {
         return Err(BodyError::TooLarge);
     }
-    let mut buffer = BodyBuffer::new(limit);
+    let mut buffer = BodyBuffer::new(limits.bytes);
     let mut body = pin!(body);
+    let mut chunks = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
+            chunks += 1;
+            if chunks > limits.chunks {
+                return Err(BodyError::TooManyChunks);
+            }
             buffer
                 .handle_chunk(&data)
                 .map_err(|_| BodyError::TooLarge)?;
