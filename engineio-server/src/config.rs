@@ -162,6 +162,7 @@ pub struct Config {
     pub(crate) http_header_timeout: Option<Duration>,
     pub(crate) body_timeout: Duration,
     pub(crate) max_body_chunks: usize,
+    pub(crate) max_connections: Option<usize>,
     pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) responder: Option<Responder>,
@@ -186,6 +187,7 @@ impl Default for Config {
             http_header_timeout: Some(Duration::from_secs(60)),
             body_timeout: Duration::from_secs(30),
             max_body_chunks: 10_000,
+            max_connections: None,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             responder: None,
@@ -212,6 +214,7 @@ impl fmt::Debug for Config {
             .field("http_header_timeout", &self.http_header_timeout)
             .field("body_timeout", &self.body_timeout)
             .field("max_body_chunks", &self.max_body_chunks)
+            .field("max_connections", &self.max_connections)
             .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
@@ -326,6 +329,15 @@ impl Config {
     /// Applies to HTTP/1.1, from the first byte of each request.
     pub fn http_header_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.http_header_timeout = timeout;
+        self
+    }
+
+    /// How many connections [`Server::listen`](crate::Server::listen) keeps
+    /// open at once, all its listeners together (default `None`: no limit,
+    /// as Node's `maxConnections`). One more is closed as soon as it is
+    /// accepted; each HTTP/1.1 connection, WebSocket or not, counts one.
+    pub fn max_connections(mut self, max: Option<usize>) -> Self {
+        self.max_connections = max;
         self
     }
 

@@ -124,3 +124,50 @@ async fn headers_finished_within_the_timeout_are_served() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"sid\""), "{answer}");
 }
+
+/// A handshake on `stream`, kept open: the status line, or `None` if the
+/// server closed the connection instead.
+async fn handshake_on(stream: &mut TcpStream) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n";
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return None;
+    }
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => line.push(byte[0]),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8(line).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_max_connections_a_new_one_is_closed_until_another_ends() {
+    let server = start(Config::default().max_connections(Some(2))).await;
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        assert!(handshake_on(&mut stream)
+            .await
+            .unwrap()
+            .starts_with("HTTP/1.1 200"));
+        open.push(stream);
+    }
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(handshake_on(&mut third).await, None, "the third is closed");
+    // Once one of the two ends, a new connection is served.
+    drop(open.pop());
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let mut next = TcpStream::connect(server.addr).await.unwrap();
+            if handshake_on(&mut next).await.is_some() {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("a place freed");
+}

@@ -4,7 +4,8 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::PoisonError;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use http::Request;
@@ -79,10 +80,19 @@ impl<H: Handler> Server<H> {
                         continue;
                     }
                 };
+                let Some(open) = Open::count(
+                    &server.inner.connections,
+                    server.inner.config.max_connections,
+                ) else {
+                    tracing::debug!(%peer, "connection refused: max_connections reached");
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let ready = wrap(stream);
                 let server = server.clone();
                 tokio::spawn(async move {
+                    let _open = open;
                     if let Some(stream) = ready.await {
                         server.serve_connection(stream, peer).await;
                     }
@@ -163,4 +173,25 @@ async fn bind(addr: impl ToSocketAddrs, backlog: u32) -> std::io::Result<TcpList
     Err(failure.unwrap_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
     }))
+}
+
+/// One open connection, counted while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    /// Counts a new connection, unless `max` are open already.
+    fn count(open: &Arc<AtomicUsize>, max: Option<usize>) -> Option<Self> {
+        let max = max.unwrap_or(usize::MAX);
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Self(open.clone()))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }

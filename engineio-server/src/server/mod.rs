@@ -97,6 +97,8 @@ struct Inner<H: Handler> {
     shutdown: watch::Sender<bool>,
     /// The accept loops started by `listen`.
     listeners: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The connections those loops accepted that are still open.
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -116,6 +118,7 @@ impl<H: Handler> Server<H> {
                 closing: AtomicBool::new(false),
                 shutdown: watch::channel(false).0,
                 listeners: Mutex::new(Vec::new()),
+                connections: Arc::default(),
             }),
         }
     }
