@@ -1,7 +1,8 @@
 //! The listener takes bursts: connections opened all at once are queued by
 //! the kernel until the server accepts them, none refused or dropped (a
-//! dropped SYN costs its client a retransmission a second later). And it
-//! cuts off connections that trickle their headers (slowloris).
+//! dropped SYN costs its client a retransmission a second later). It cuts
+//! off connections that trickle their headers (slowloris), and keeps at
+//! most `max_connections` open.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 
