@@ -225,10 +225,7 @@ fn connected(socket: Socket, nsp: Namespace, name: Name) {
                     Ok(stream) => stream.collect_all().await,
                     Err(e) => Err(e),
                 };
-                let _ = match answers {
-                    Ok(answers) => ack.send(sorted(answers)),
-                    Err(e) => ack.send(error(e)),
-                };
+                answer_sorted(&ack, answers);
             }
         },
     );
@@ -244,12 +241,17 @@ fn connected(socket: Socket, nsp: Namespace, name: Name) {
                 Ok(stream) => stream.collect_all().await,
                 Err(e) => Err(e),
             };
-            let _ = match answers {
-                Ok(answers) => ack.send(sorted(answers)),
-                Err(e) => ack.send(error(e)),
-            };
+            answer_sorted(&ack, answers);
         }
     });
+}
+
+/// Acks with the answers sorted, or `{error}` when they did not all come.
+fn answer_sorted(ack: &AckSender, answers: Result<Vec<Value>, socketio_server::Error>) {
+    let _ = match answers {
+        Ok(answers) => ack.send(sorted(answers)),
+        Err(e) => ack.send(error(e)),
+    };
 }
 
 /// Answers in JavaScript's default sort order (by their string form).

@@ -50,4 +50,4 @@ pub use json::{JsonDecoder, JsonParser, DEFAULT_MAX_ATTACHMENTS};
 pub use msgpack::{decode_value as decode_msgpack, encode_value as encode_msgpack, MsgPackParser};
 pub use packet::{Packet, ProtocolVersion, DEFAULT_NAMESPACE, RESERVED_EVENTS};
 pub use parser::{Decode, Encoded, Parser};
-pub use value::{from_value, to_value, Value};
+pub use value::{from_value, to_value, JsDate, Value};

@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use engineio_server::RequestInfo;
 use socketio_adapter::Handshake;
-use socketio_parser::Value;
+use socketio_parser::{JsDate, Value};
 
 /// The handshake of a socket whose connection made `request`, with the
 /// auth payload of its CONNECT.
@@ -56,36 +56,11 @@ pub(crate) fn build(request: &RequestInfo, auth: Value) -> Handshake {
 /// `time` as JavaScript's `new Date().toString()` writes it in UTC:
 /// `Wed Nov 25 2026 01:23:45 GMT+0000 (Coordinated Universal Time)`.
 fn js_date(time: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = time
+    let ms = time
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    let days = secs / 86_400;
-    let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{} {} {:02} {} {:02}:{:02}:{:02} GMT+0000 (Coordinated Universal Time)",
-        DAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-        day,
-        year,
-        h,
-        m,
-        s
-    )
+    JsDate::from_millis(ms).to_js_string()
 }
 
 #[cfg(test)]

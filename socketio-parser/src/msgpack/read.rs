@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use engineio_protocol::Str;
 
-use crate::value::ObjectBuilder;
+use crate::value::{JsDate, ObjectBuilder};
 use crate::{Error, Value};
 
 /// Nesting deeper than this is refused rather than risking the stack.
@@ -157,7 +157,9 @@ impl Reader {
             (0, _) => Value::Binary(data),
             // notepack 3: a `Date` is the timestamp extension; it becomes
             // what JSON makes of a Date, its ISO 8601 string.
-            (-1, 4 | 8 | 12) => Value::String(iso_date(timestamp_ms(&data))),
+            (-1, 4 | 8 | 12) => {
+                Value::String(JsDate::from_millis(timestamp_ms(&data)).to_iso_string())
+            }
             (t, _) => Value::Array(vec![Value::from(i64::from(t)), Value::Binary(data)]),
         }))
     }
@@ -263,36 +265,6 @@ fn timestamp_ms(data: &[u8]) -> i64 {
     seconds
         .saturating_mul(1000)
         .saturating_add(nanos / 1_000_000)
-}
-
-/// `ms` since the epoch as JavaScript's `Date.prototype.toISOString`
-/// writes it: `YYYY-MM-DDTHH:MM:SS.sssZ` (six-digit signed years outside
-/// 0..=9999).
-fn iso_date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    // Days to a civil date (proleptic Gregorian), after H. Hinnant.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let year = if (0..=9999).contains(&year) {
-        format!("{year:04}")
-    } else {
-        format!("{}{:06}", if year < 0 { '-' } else { '+' }, year.abs())
-    };
-    format!(
-        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
 }
 
 fn float(f: f64) -> Value {

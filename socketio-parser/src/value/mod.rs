@@ -12,12 +12,14 @@
 //! [`Value::Binary`]), and [`from_value`] turns a `Value` back into any
 //! `Deserialize` type.
 
+mod date;
 mod de;
 mod ser;
 
 use bytes::Bytes;
 pub use serde_json::Number;
 
+pub use date::JsDate;
 pub use de::from_value;
 #[cfg(feature = "msgpack")]
 pub(crate) use de::ObjectBuilder;
