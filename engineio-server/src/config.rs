@@ -262,11 +262,23 @@ impl Config {
         self
     }
 
-    /// The bound of each session's outgoing buffer, in bytes of message data
-    /// (default 1 MiB). A client that stops reading is closed with
-    /// `transport buffer full` when it is reached.
+    /// The hard bound of each session's outgoing buffer, in bytes of
+    /// message data (default 32 MiB): a send past it closes the session
+    /// with `transport buffer full` at once. It bounds what a client that
+    /// stops reading may cost; Node's buffer is unbounded.
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.session.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// How far a client may fall behind, and for how long (default 1 MiB
+    /// for 30 s): a client with more than `bytes` unread has `timeout` to
+    /// come back under it, or its session closes with `transport buffer
+    /// full`. Bursts of legal traffic pass; a client that stopped reading
+    /// goes. Volatile messages are dropped while a client is past `bytes`.
+    pub fn lag(mut self, bytes: usize, timeout: Duration) -> Self {
+        self.session.lag_bytes = bytes;
+        self.session.lag_timeout = timeout;
         self
     }
 

@@ -160,9 +160,10 @@ impl Core {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// After a packet from the client, with the lock held: the transports
-    /// may have packets to send; the driver is woken only if the session
-    /// closed or now has an earlier deadline than the one it sleeps until.
+    /// After a packet from the client or a send, with the lock held: the
+    /// transports may have packets to send; the driver is woken only if the
+    /// session closed or now has an earlier deadline than the one it sleeps
+    /// until.
     pub(crate) fn wake_after_input(&self, state: &State) {
         self.poll_wake.notify_one();
         self.ws_wake.notify_one();
@@ -237,45 +238,40 @@ impl Socket {
     ///
     /// Fails with [`Error::Closed`] once the session is closing, and with
     /// [`Error::BufferFull`] (closing the session) when the client has
-    /// stopped reading and the outgoing buffer is at its bound.
+    /// stopped reading: the outgoing buffer is at its hard bound
+    /// ([`Config::max_buffered_bytes`](crate::Config::max_buffered_bytes)).
+    /// A client that lags past its lag bound has its lag timeout to catch
+    /// up ([`Config::lag`](crate::Config::lag)).
     pub fn send(&self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
-        let result = self.core.lock().session.send(message);
-        self.after_send(result)
+        let mut state = self.core.lock();
+        let result = state.session.send(message, crate::clock::now());
+        self.core.wake_after_input(&state);
+        result
     }
 
     /// Queues several messages that must stay together and in order (all or
     /// none), as [`Socket::send`] does for one.
     pub fn send_all(&self, messages: &[OutgoingMessage]) -> Result<(), Error> {
-        let result = self.core.lock().session.send_all(messages);
-        self.after_send(result)
-    }
-
-    /// Wakes the transports after a send, and the driver too if the send
-    /// closed the session.
-    fn after_send(&self, result: Result<(), Error>) -> Result<(), Error> {
-        match result {
-            Ok(()) => {
-                self.core.poll_wake.notify_one();
-                self.core.ws_wake.notify_one();
-            }
-            Err(_) => self.core.wake_all(),
-        }
+        let mut state = self.core.lock();
+        let result = state.session.send_all(messages, crate::clock::now());
+        self.core.wake_after_input(&state);
         result
     }
 
-    /// Queues messages only if they fit in the outgoing buffer; otherwise
-    /// drops them and returns false (volatile packets: a slow client misses
-    /// them instead of being disconnected).
+    /// Queues messages only if the client is within its lag bound;
+    /// otherwise drops them and returns false (volatile packets: a slow
+    /// client misses them instead of being disconnected).
     pub fn send_volatile(&self, messages: &[OutgoingMessage]) -> bool {
         let mut state = self.core.lock();
         let len = messages.iter().map(OutgoingMessage::len).sum();
         if !state.session.has_room_for(len) {
             return false;
         }
-        let sent = state.session.send_all(messages).is_ok();
-        drop(state);
-        self.core.poll_wake.notify_one();
-        self.core.ws_wake.notify_one();
+        let sent = state
+            .session
+            .send_all(messages, crate::clock::now())
+            .is_ok();
+        self.core.wake_after_input(&state);
         sent
     }
 

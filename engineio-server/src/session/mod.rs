@@ -44,8 +44,16 @@ pub struct SessionConfig {
     /// The largest payload the client may send, announced in the handshake
     /// (Node: `maxHttpBufferSize`, 1 MB).
     pub max_payload: u64,
-    /// The bound of the outgoing buffer, in bytes of message data.
+    /// The hard bound of the outgoing buffer, in bytes of message data:
+    /// a send past it closes the session at once. It bounds the memory a
+    /// client that stops reading may cost.
     pub max_buffered_bytes: usize,
+    /// How much unread data a client may lag by without a deadline: past
+    /// it, the client has [`SessionConfig::lag_timeout`] to come back under
+    /// it, or the session closes. Volatile messages are dropped past it.
+    pub lag_bytes: usize,
+    /// How long a client may lag by more than [`SessionConfig::lag_bytes`].
+    pub lag_timeout: Duration,
     /// Whether a polling session may upgrade to WebSocket.
     pub allow_upgrades: bool,
 }
@@ -57,7 +65,9 @@ impl Default for SessionConfig {
             ping_timeout: Duration::from_millis(20_000),
             upgrade_timeout: Duration::from_millis(10_000),
             max_payload: 1_000_000,
-            max_buffered_bytes: 1 << 20,
+            max_buffered_bytes: 32 << 20,
+            lag_bytes: 1 << 20,
+            lag_timeout: Duration::from_secs(30),
             allow_upgrades: true,
         }
     }
@@ -243,23 +253,17 @@ impl Session {
     }
 
     /// Queues a message for the client (a [`Message`] or a shared
-    /// [`OutgoingMessage`]).
+    /// [`OutgoingMessage`]) at `now`.
     ///
-    /// If the outgoing buffer would grow past
-    /// [`SessionConfig::max_buffered_bytes`], the client is not reading: the
-    /// session closes with [`CloseReason::BufferFull`] and this returns
-    /// [`Error::BufferFull`].
-    pub fn send(&mut self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
+    /// A client may fall behind: past [`SessionConfig::lag_bytes`] unread,
+    /// it has [`SessionConfig::lag_timeout`] to catch up. Past
+    /// [`SessionConfig::max_buffered_bytes`], or still behind at that
+    /// deadline, it is not reading: the session closes with
+    /// [`CloseReason::BufferFull`] (here, this returns
+    /// [`Error::BufferFull`]).
+    pub fn send(&mut self, message: impl Into<OutgoingMessage>, now: Instant) -> Result<(), Error> {
         let message = message.into();
-        if self.state != State::Open {
-            return Err(Error::Closed);
-        }
-        let len = message.len();
-        if self.buffered_bytes + len > self.config.max_buffered_bytes {
-            self.terminate(CloseReason::BufferFull);
-            return Err(Error::BufferFull);
-        }
-        self.buffered_bytes += len;
+        self.make_room(message.len(), now)?;
         self.outbox.push_back(Transmit::Message(message));
         Ok(())
     }
@@ -268,26 +272,38 @@ impl Session {
     /// nothing in between, or none (a socket.io packet with binary
     /// attachments is several messages that must stay together).
     ///
-    /// The bound applies to their total, as for [`Session::send`].
-    pub fn send_all(&mut self, messages: &[OutgoingMessage]) -> Result<(), Error> {
-        if self.state != State::Open {
-            return Err(Error::Closed);
-        }
+    /// The bounds apply to their total, as for [`Session::send`].
+    pub fn send_all(&mut self, messages: &[OutgoingMessage], now: Instant) -> Result<(), Error> {
         let len: usize = messages.iter().map(OutgoingMessage::len).sum();
-        if self.buffered_bytes + len > self.config.max_buffered_bytes {
-            self.terminate(CloseReason::BufferFull);
-            return Err(Error::BufferFull);
-        }
-        self.buffered_bytes += len;
+        self.make_room(len, now)?;
         self.outbox
             .extend(messages.iter().cloned().map(Transmit::Message));
         Ok(())
     }
 
-    /// Whether `bytes` more would still fit in the outgoing buffer (to drop
-    /// a volatile message rather than close the session).
+    /// Counts `len` more bytes queued, or closes the session past the hard
+    /// bound; past the lag bound, starts the client's time to catch up.
+    fn make_room(&mut self, len: usize, now: Instant) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        if self.buffered_bytes + len > self.config.max_buffered_bytes {
+            self.terminate(CloseReason::BufferFull);
+            return Err(Error::BufferFull);
+        }
+        self.buffered_bytes += len;
+        if self.buffered_bytes > self.config.lag_bytes && !self.timers.is_set(Timer::LagDeadline) {
+            self.timers
+                .set_after(Timer::LagDeadline, now, self.config.lag_timeout);
+        }
+        Ok(())
+    }
+
+    /// Whether `bytes` more would keep the client within its lag bound (to
+    /// drop a volatile message rather than queue it).
     pub fn has_room_for(&self, bytes: usize) -> bool {
-        self.state == State::Open && self.buffered_bytes + bytes <= self.config.max_buffered_bytes
+        let bound = self.config.lag_bytes.min(self.config.max_buffered_bytes);
+        self.state == State::Open && self.buffered_bytes + bytes <= bound
     }
 
     /// Closes the session gracefully: what is buffered goes out, then a
@@ -436,6 +452,8 @@ impl Session {
                         .set_after(Timer::PongDeadline, due, self.config.ping_timeout);
                 }
                 Timer::PongDeadline => self.terminate(CloseReason::PingTimeout),
+                // Still behind: the client is not reading.
+                Timer::LagDeadline => self.terminate(CloseReason::BufferFull),
                 Timer::UpgradeTimeout => self.abort_upgrade(),
                 Timer::UpgradeCheck => {
                     if let Upgrade::Probed { noop_due, .. } = &mut self.upgrade {
@@ -469,6 +487,9 @@ impl Session {
         if let Some(packet) = self.outbox.pop_front() {
             if let Transmit::Message(m) = &packet {
                 self.buffered_bytes -= m.len();
+                if self.buffered_bytes <= self.config.lag_bytes {
+                    self.timers.stop(Timer::LagDeadline);
+                }
             }
             return Some(packet);
         }

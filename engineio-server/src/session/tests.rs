@@ -11,6 +11,8 @@ fn config() -> SessionConfig {
         upgrade_timeout: SEC,
         max_payload: 1000,
         max_buffered_bytes: 100,
+        lag_bytes: 50,
+        lag_timeout: SEC,
         allow_upgrades: true,
     }
 }
@@ -144,7 +146,7 @@ fn heartbeat_in_the_wrong_direction_is_a_transport_error() {
 #[test]
 fn upgrade_with_probe_moves_the_session_to_websocket() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
-    s.send(Message::Text("before".into())).unwrap();
+    s.send(Message::Text("before".into()), t0).unwrap();
     s.handle_upgrade_request(t0).unwrap();
     assert!(s.is_upgrading());
     // Nothing for the WebSocket until it is probed.
@@ -163,7 +165,7 @@ fn upgrade_with_probe_moves_the_session_to_websocket() {
         vec![Packet::Noop, Packet::text("before")],
         "the pending GET is released"
     );
-    s.send(Message::Text("after".into())).unwrap();
+    s.send(Message::Text("after".into()), t0).unwrap();
     s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
     assert_eq!(s.transport(), Transport::Websocket);
     assert!(!s.is_upgrading());
@@ -222,27 +224,73 @@ fn websocket_sessions_and_disabled_upgrades_refuse_upgrading() {
 }
 
 #[test]
-fn a_client_that_stops_reading_is_closed_at_the_bound() {
-    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+fn a_client_that_stops_reading_is_closed_at_the_hard_bound() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
     for _ in 0..10 {
-        s.send(Message::Binary(vec![0; 10].into())).unwrap();
+        s.send(Message::Binary(vec![0; 10].into()), t0).unwrap();
     }
     assert_eq!(s.buffered_bytes(), 100);
     assert_eq!(
-        s.send(Message::Binary(vec![0].into())),
+        s.send(Message::Binary(vec![0].into()), t0),
         Err(Error::BufferFull)
     );
     assert_eq!(events(&mut s), vec![Event::Closed(CloseReason::BufferFull)]);
     assert_eq!(s.buffered_bytes(), 0);
     assert_eq!(drain(&mut s, Transport::Websocket), vec![]);
-    assert_eq!(s.send(Message::Binary(vec![0].into())), Err(Error::Closed));
+    assert_eq!(
+        s.send(Message::Binary(vec![0].into()), t0),
+        Err(Error::Closed)
+    );
+}
+
+/// A WebSocket session whose heartbeats come long after its lag timeout.
+fn lagging_session() -> (Session, Instant) {
+    let t0 = Instant::now();
+    let cfg = SessionConfig {
+        ping_interval: 10 * SEC,
+        ping_timeout: 10 * SEC,
+        ..config()
+    };
+    let s = Session::new(
+        Sid::from("x"),
+        ProtocolVersion::V4,
+        Transport::Websocket,
+        cfg,
+        t0,
+    );
+    (s, t0)
+}
+
+#[test]
+fn a_client_behind_its_lag_bound_has_the_lag_timeout_to_catch_up() {
+    // Past 50 bytes unread, the client has 1 s.
+    let (mut s, t0) = lagging_session();
+    s.send(Message::Binary(vec![0; 60].into()), t0).unwrap();
+    assert_eq!(s.poll_timeout(), Some(t0 + SEC), "the lag deadline");
+    s.handle_timeout(t0 + SEC - Duration::from_millis(1));
+    assert!(events(&mut s).is_empty());
+    s.handle_timeout(t0 + SEC);
+    assert_eq!(events(&mut s), vec![Event::Closed(CloseReason::BufferFull)]);
+
+    // One that reads what it was sent in time stays.
+    let (mut s, t0) = lagging_session();
+    s.send(Message::Binary(vec![0; 60].into()), t0).unwrap();
+    drain(&mut s, Transport::Websocket);
+    assert_eq!(s.buffered_bytes(), 0);
+    assert_ne!(s.poll_timeout(), Some(t0 + SEC), "caught up: no deadline");
+    s.handle_timeout(t0 + SEC);
+    assert!(events(&mut s).is_empty());
+    // A volatile message is dropped while the client is behind.
+    s.send(Message::Binary(vec![0; 60].into()), t0 + SEC)
+        .unwrap();
+    assert!(!s.has_room_for(1));
 }
 
 #[test]
 fn draining_frees_the_buffer() {
-    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
     for _ in 0..50 {
-        s.send(Message::Text("0123456789".into())).unwrap();
+        s.send(Message::Text("0123456789".into()), t0).unwrap();
         assert_eq!(drain(&mut s, Transport::Websocket).len(), 1);
     }
     assert_eq!(s.buffered_bytes(), 0);
@@ -250,14 +298,14 @@ fn draining_frees_the_buffer() {
 
 #[test]
 fn graceful_close_flushes_then_sends_close() {
-    let (mut s, _) = session(ProtocolVersion::V4, Transport::Polling);
-    s.send(Message::Text("bye".into())).unwrap();
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("bye".into()), t0).unwrap();
     s.close(CloseReason::ServerShuttingDown);
     assert_eq!(
         events(&mut s),
         vec![Event::Closed(CloseReason::ServerShuttingDown)]
     );
-    assert_eq!(s.send(Message::Text("late".into())), Err(Error::Closed));
+    assert_eq!(s.send(Message::Text("late".into()), t0), Err(Error::Closed));
     assert!(!s.is_closed());
     assert_eq!(
         drain(&mut s, Transport::Polling),
@@ -270,8 +318,8 @@ fn graceful_close_flushes_then_sends_close() {
 
 #[test]
 fn a_polling_batch_while_closing_leaves_close_for_the_next_response() {
-    let (mut s, _) = session(ProtocolVersion::V4, Transport::Polling);
-    s.send(Message::Text("last".into())).unwrap();
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("last".into()), t0).unwrap();
     s.close(CloseReason::ForcedClose);
     let batch = |s: &mut Session| -> Vec<Packet> {
         s.poll_batch(Transport::Polling)
@@ -366,7 +414,7 @@ fn a_session_closed_during_an_upgrade_says_goodbye_over_websocket() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
     s.handle_upgrade_request(t0).unwrap();
     s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
-    s.send(Message::Text("last".into())).unwrap();
+    s.send(Message::Text("last".into()), t0).unwrap();
     s.close(CloseReason::ServerShuttingDown);
     assert_eq!(
         drain(&mut s, Transport::Websocket),
@@ -414,18 +462,18 @@ fn durations_too_long_to_represent_never_fire() {
 
 #[test]
 fn messages_sent_together_stay_together_or_are_refused_together() {
-    let (mut s, _) = session(ProtocolVersion::V4, Transport::Websocket);
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Websocket);
     let head = OutgoingMessage::new(Message::Text("head".into()));
     let attachment = OutgoingMessage::new(Message::Binary(vec![0; 10].into()));
-    s.send_all(&[head.clone(), attachment.clone()]).unwrap();
+    s.send_all(&[head.clone(), attachment.clone()], t0).unwrap();
     assert_eq!(
         drain(&mut s, Transport::Websocket),
         vec![Packet::text("head"), Packet::binary(vec![0; 10])]
     );
-    assert!(s.has_room_for(config().max_buffered_bytes));
-    assert!(!s.has_room_for(config().max_buffered_bytes + 1));
+    assert!(s.has_room_for(config().lag_bytes));
+    assert!(!s.has_room_for(config().lag_bytes + 1));
     let big = OutgoingMessage::new(Message::Binary(vec![0; config().max_buffered_bytes].into()));
-    assert_eq!(s.send_all(&[head, big]), Err(Error::BufferFull));
+    assert_eq!(s.send_all(&[head, big], t0), Err(Error::BufferFull));
     assert_eq!(
         drain(&mut s, Transport::Websocket),
         vec![],

@@ -16,14 +16,18 @@ pub enum Timer {
     /// released with a NOOP at this time, unless the upgrade settled first
     /// (Node's 100 ms upgrade check).
     UpgradeCheck,
+    /// The client lags by more than its lag bound: it must catch up before
+    /// this.
+    LagDeadline,
 }
 
 impl Timer {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::PingInterval,
         Self::PongDeadline,
         Self::UpgradeTimeout,
         Self::UpgradeCheck,
+        Self::LagDeadline,
     ];
 
     fn index(self) -> usize {
