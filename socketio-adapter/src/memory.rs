@@ -167,6 +167,16 @@ impl InMemoryAdapter {
             .select(opts)
     }
 
+    /// Whether `room` has a member here. Cluster adapters use it to drop a
+    /// broadcast for a room this server has no one in before decoding it.
+    pub fn has_room(&self, room: &str) -> bool {
+        self.membership
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rooms
+            .contains_key(room)
+    }
+
     /// The namespace's local sockets, while the namespace exists.
     pub fn local(&self) -> Option<Arc<dyn LocalSockets>> {
         self.sockets.upgrade()

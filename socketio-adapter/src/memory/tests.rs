@@ -106,8 +106,10 @@ fn membership_is_indexed_both_ways() {
         adapter.sockets(&rooms(&["red"])),
         HashSet::from([a.clone()])
     );
+    assert!(adapter.has_room("red") && adapter.has_room("a"));
     adapter.del_all(&a);
     assert!(adapter.socket_rooms(&a).is_empty());
+    assert!(!adapter.has_room("red") && !adapter.has_room("a"));
     assert_eq!(adapter.rooms(), rooms(&["b", "c", "blue"]));
     assert_eq!(adapter.sockets(&HashSet::new()), HashSet::from([b, c]));
 }

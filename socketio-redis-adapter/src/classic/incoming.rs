@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use socketio_adapter::{ack_channel, AckEvent, Adapter, BroadcastOptions, Room, SocketId};
+use socketio_adapter::{ack_channel, AckEvent, Adapter, BroadcastOptions, SocketId};
 use socketio_parser::{encode_msgpack, Value};
 
 use super::{lock, Pending, Shared};
@@ -31,7 +31,7 @@ impl Shared {
     fn on_broadcast(&self, room: &str, payload: Bytes) {
         // As Node: a broadcast to one room this server has no member of is
         // dropped before it is decoded.
-        if !room.is_empty() && !self.local.rooms().contains(&Room::from(room)) {
+        if !room.is_empty() && !self.local.has_room(room) {
             return;
         }
         match message::decode_broadcast(payload, &self.nsp) {
