@@ -16,4 +16,6 @@ if [ ! -f "$client/dist/socket.io.min.js" ]; then
   mkdir -p target/demo
   npm install --prefix target/demo --no-save --no-audit --no-fund --loglevel=error socket.io-client@4.8.1
 fi
-SIO_CLIENT="$client" exec cargo run --release -p examples --example chat
+# One line per connection and per room change (RUST_LOG=socketio_server=trace
+# follows every packet).
+RUST_LOG="${RUST_LOG:-info}" SIO_CLIENT="$client" exec cargo run --release -p examples --example chat

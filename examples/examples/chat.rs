@@ -88,6 +88,7 @@ async fn announce(io: &Server, room: &str, text: String) {
 
 async fn join(io: Server, socket: Socket, room: String, ack: AckSender, rooms: Rooms) {
     socket.join([room.as_str()]);
+    tracing::info!(nickname = %nick(&socket), %room, "joined a room");
     let _ = ack.send(json!({ "history": rooms.history(&room), "users": users(&io, &room).await }));
     announce(&io, &room, format!("{} joined", nick(&socket))).await;
 }
@@ -96,6 +97,7 @@ fn on_connection(io: Server) -> impl Fn(Socket, Data<Auth>) -> std::future::Read
     move |socket: Socket, Data(auth): Data<Auth>| {
         let name = auth.nickname.filter(|n| !n.trim().is_empty());
         let name = name.unwrap_or_else(|| format!("guest-{}", &socket.id().as_str()[..4]));
+        tracing::info!(id = %socket.id(), nickname = %name, address = %socket.handshake().address, "connected");
         socket.set_data(Nick(name));
         let io2 = io.clone();
         socket.on(
@@ -112,6 +114,7 @@ fn on_connection(io: Server) -> impl Fn(Socket, Data<Auth>) -> std::future::Read
             let io = io2.clone();
             async move {
                 s.leave(room.as_str());
+                tracing::info!(nickname = %nick(&s), %room, "left a room");
                 announce(&io, &room, format!("{} left", nick(&s))).await;
             }
         });
@@ -135,10 +138,11 @@ fn on_connection(io: Server) -> impl Fn(Socket, Data<Auth>) -> std::future::Read
             },
         );
         let io2 = io.clone();
-        socket.on_disconnecting(move |s: Socket, _reason: DisconnectReason| {
+        socket.on_disconnecting(move |s: Socket, reason: DisconnectReason| {
             let io = io2.clone();
             async move {
                 let name = nick(&s);
+                tracing::info!(id = %s.id(), nickname = %name, %reason, "disconnected");
                 let rooms: Vec<String> = s
                     .rooms()
                     .into_iter()

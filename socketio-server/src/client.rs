@@ -355,6 +355,7 @@ impl ClientShared {
     /// joined, and a CONNECT_ERROR (only servers send those) put the client
     /// in an invalid state: the whole connection closes.
     fn handle_packet(self: &Arc<Self>, packet: Packet) {
+        tracing::trace!(nsp = %packet.nsp(), kind = packet.type_name(), id = ?packet.id(), "packet in");
         let socket = self.socket(packet.nsp());
         match (packet, socket) {
             (Packet::Connect { nsp, data }, None) => {

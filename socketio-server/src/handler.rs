@@ -143,6 +143,7 @@ impl AckSender {
         if self.sent.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        tracing::trace!(socket = %socket.id(), id, args = args.len(), "ack out");
         let packet = Packet::ack(socket.namespace_name(), *id, args);
         socket.send_packet(&packet)
     }

@@ -416,6 +416,7 @@ impl LocalSockets for NsInner {
     }
 
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags) {
+        tracing::trace!(nsp = %self.name, event = ?packet.event_name(), sockets = sockets.len(), "broadcast out");
         self.each_target(sockets, packet, |socket, messages| {
             socket
                 .shared_client()

@@ -147,3 +147,84 @@ async fn a_handler_left_uncalled_is_logged_at_warn_once_per_socket_and_event() {
     // ... and the log hears of each event once.
     assert_eq!(*refusals.0.lock().unwrap(), ["n", "s"]);
 }
+
+/// The messages of the events logged, in order.
+#[derive(Clone, Default)]
+struct Messages(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Messages {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        self.0.lock().unwrap().push(message.0);
+    }
+}
+
+#[tokio::test]
+async fn at_trace_a_connections_life_is_logged_step_by_step() {
+    let messages = Messages::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(messages.clone())
+        .with(tracing_subscriber::filter::LevelFilter::TRACE);
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (io, addr, mut sockets) = support::start().await;
+    let (mut ws, socket) = support::joined(addr, &mut sockets).await;
+    socket.on(
+        "hi",
+        |s: Socket, ack: socketio_server::AckSender| async move {
+            s.join(["lobby"]);
+            let _ = ack.send("hello");
+            let _ = s.emit("welcome", ());
+            s.leave("lobby");
+        },
+    );
+    send(&mut ws, r#"421["hi"]"#).await;
+    assert_eq!(next(&mut ws).await.as_deref(), Some(r#"431["hello"]"#));
+    assert_eq!(next(&mut ws).await.as_deref(), Some(r#"42["welcome"]"#));
+    io.emit("news", ()).unwrap();
+    assert_eq!(next(&mut ws).await.as_deref(), Some(r#"42["news"]"#));
+    let (tx, mut gone) = channel();
+    socket.on_disconnect(move |_s, _reason| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(());
+        }
+    });
+    send(&mut ws, "41").await;
+    recv(&mut gone).await;
+
+    let logged = messages.0.lock().unwrap().clone();
+    let mut at = 0;
+    for step in [
+        "socket connected",
+        "packet in",
+        "event in",
+        "join",
+        "ack out",
+        "event out",
+        "leave",
+        "broadcast out",
+        "socket disconnected",
+    ] {
+        match logged[at..].iter().position(|m| m == step) {
+            Some(i) => at += i + 1,
+            None => panic!(
+                "{step:?} after {:?} in {logged:?}",
+                logged.get(at.saturating_sub(1))
+            ),
+        }
+    }
+}

@@ -192,6 +192,7 @@ impl Socket {
     /// inside goes as binary.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
         check_event(event)?;
+        tracing::trace!(socket = %self.0.id, event, "event out");
         let packet = Packet::event(self.namespace_name(), event, to_args(&args)?, None);
         if self.0.ns.recovery() {
             // Through the adapter, which gives the packet its offset and
@@ -249,6 +250,7 @@ impl Socket {
     /// Adds the socket to `rooms`.
     pub fn join<R: Into<Room>>(&self, rooms: impl IntoIterator<Item = R>) {
         let rooms: Vec<Room> = rooms.into_iter().map(Into::into).collect();
+        tracing::debug!(socket = %self.0.id, ?rooms, "join");
         self.0.ns.adapter().add_all(&self.0.id, &rooms);
     }
 
@@ -261,7 +263,9 @@ impl Socket {
 
     /// Takes the socket out of `room`.
     pub fn leave(&self, room: impl Into<Room>) {
-        self.0.ns.adapter().del(&self.0.id, &room.into());
+        let room = room.into();
+        tracing::debug!(socket = %self.0.id, %room, "leave");
+        self.0.ns.adapter().del(&self.0.id, &room);
     }
 
     /// A broadcast to `room`, leaving this socket out.
@@ -405,6 +409,7 @@ impl Socket {
         let Value::String(name) = data.remove(0) else {
             return;
         };
+        tracing::trace!(socket = %self.0.id, event = %name, args = data.len(), ack = ?id, "event in");
         let (any, handlers) = {
             let mut handlers = lock(&self.0.handlers);
             let any: Vec<AnyHandler> = handlers.any.iter().map(|(_, h)| h.clone()).collect();
@@ -438,6 +443,7 @@ impl Socket {
 
     /// The client answered an event we sent with an ack id.
     pub(crate) fn handle_ack(&self, id: u64, data: Vec<Value>) {
+        tracing::trace!(socket = %self.0.id, id, args = data.len(), "ack in");
         let waiter = lock(&self.0.acks).remove(&id);
         match waiter {
             Some(AckWaiter::One(tx)) => {
