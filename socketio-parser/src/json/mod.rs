@@ -157,6 +157,11 @@ fn count_binary(v: &Value) -> usize {
 /// Protocol v4 CONNECT: the auth object as a query string, which is how a
 /// socket.io 2.x client sends it.
 fn write_query<B: BufMut>(query: &[(String, Value)], out: &mut B) {
+    if query.is_empty() {
+        // An empty query is still a query: `0/chat?` reads back as `{}`,
+        // where `0/chat` would read back as no data at all.
+        out.put_u8(b'?');
+    }
     for (i, (key, value)) in query.iter().enumerate() {
         out.put_u8(if i == 0 { b'?' } else { b'&' });
         put_uri_component(key, out);

@@ -355,6 +355,14 @@ fn v4_connect_query_and_error_string() {
     };
     assert_eq!(encode(V4, &error).0, r#"4/chat,"Not authorized""#);
     assert_eq!(text(V4, r#"4/chat,"Not authorized""#).unwrap(), Some(error));
+    // An empty query stays an (empty) query both ways (found by fuzzing:
+    // it once encoded as no query, which decoded as no data).
+    let empty = Packet::Connect {
+        nsp: "/chat".into(),
+        data: Some(obj(&[])),
+    };
+    assert_eq!(encode(V4, &empty).0, "0/chat?,");
+    assert_eq!(text(V4, "0/chat?,").unwrap(), Some(empty));
     // In v5 the `?` is just part of the namespace name.
     assert_eq!(
         text(V5, "0/chat?x=1,").unwrap(),
