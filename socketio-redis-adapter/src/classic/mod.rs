@@ -18,7 +18,7 @@ use socketio_adapter::{
 };
 use socketio_parser::{encode_msgpack, Packet, Value};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 
 use crate::message::{self, object, request, RequestType};
 use crate::{random_id, RedisAdapterConfig};
@@ -66,7 +66,8 @@ struct Shared {
     /// The connection for commands and publishes, once made.
     commands: Mutex<Option<redis::aio::ConnectionManager>>,
     pending: Mutex<HashMap<String, Pending>>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Every task of the adapter, stopped when it closes or is dropped.
+    tasks: Mutex<JoinSet<()>>,
 }
 
 /// The classic Redis adapter of one namespace. See the crate's docs.
@@ -124,16 +125,14 @@ impl RedisAdapter {
             outbox_rx: Mutex::new(Some(outbox_rx)),
             commands: Mutex::new(None),
             pending: Mutex::new(HashMap::new()),
-            tasks: Mutex::new(Vec::new()),
+            tasks: Mutex::new(JoinSet::new()),
         }))
     }
 }
 
 impl Drop for RedisAdapter {
     fn drop(&mut self) {
-        for task in lock(&self.0.tasks).drain(..) {
-            task.abort();
-        }
+        lock(&self.0.tasks).abort_all();
     }
 }
 
@@ -169,10 +168,10 @@ impl Shared {
     }
 
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        let handle = tokio::spawn(task);
         let mut tasks = lock(&self.tasks);
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(handle);
+        // Reap the finished ones: each costs its own removal, once.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
     }
 
     /// Registers a request of ours, forgotten after `ttl`.
@@ -254,9 +253,7 @@ impl Adapter for RedisAdapter {
     }
 
     async fn close(&self) -> Result<(), Error> {
-        for task in lock(&self.0.tasks).drain(..) {
-            task.abort();
-        }
+        lock(&self.0.tasks).abort_all();
         self.0.local.close().await
     }
 
