@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use socketio_server::Value;
-use support::{join, next, node, send, until_cluster_of, Redis};
+use support::{join, next, node, node_with, send, until_cluster_of, Redis};
 
 mod support;
 
@@ -166,4 +166,43 @@ async fn three_servers_answer_every_request_once() {
         .await
         .unwrap();
     assert_eq!(answers, ["here", "here"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_on_each_servers_own_response_channel() {
+    use socketio_redis_adapter::RedisAdapterConfig;
+    // publishOnSpecificResponseChannel: answers go to the asker's own
+    // channel, `key-response#nsp#uid#`, which each server reads.
+    let redis = Redis::start().await;
+    let config = || RedisAdapterConfig::default().publish_on_specific_response_channel(true);
+    let (a, _, _) = node_with(&redis, config()).await;
+    let (b, b_addr, mut b_sockets) = node_with(&redis, config()).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (_cb, sb) = join(b_addr, &mut b_sockets).await;
+    // Watch every response channel of `/`.
+    let watcher = socketio_redis_adapter::redis::Client::open(redis.url.as_str()).unwrap();
+    let mut pubsub = watcher.get_async_pubsub().await.unwrap();
+    pubsub.psubscribe("socket.io-response#/#*").await.unwrap();
+    let mut seen = pubsub.into_on_message();
+    let found = a.fetch_sockets().await.unwrap();
+    let channel = {
+        use futures_util::StreamExt;
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), seen.next())
+            .await
+            .unwrap()
+            .unwrap();
+        msg.get_channel_name().to_owned()
+    };
+    assert_ne!(channel, "socket.io-response#/#", "not the shared channel");
+    assert!(
+        channel.starts_with("socket.io-response#/#") && channel.ends_with('#'),
+        "{channel}"
+    );
+    assert_eq!(
+        found.iter().map(|s| s.id().clone()).collect::<Vec<_>>(),
+        [sb.id().clone()]
+    );
+    let rooms = a.sockets().adapter().all_rooms().await.unwrap();
+    assert!(rooms.iter().any(|r| r.as_str() == sb.id().as_str()));
 }

@@ -23,8 +23,15 @@ pub async fn node(
     redis: &Redis,
     key: &str,
 ) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    node_with(redis, RedisAdapterConfig::default().key(key)).await
+}
+
+/// As [`node`], with the adapter's options given whole.
+pub async fn node_with(
+    redis: &Redis,
+    config: RedisAdapterConfig,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
     let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let config = RedisAdapterConfig::default().key(key);
     let io = Server::builder()
         .adapter(RedisAdapter::factory(client, config))
         .without_client_bundle()
