@@ -109,9 +109,7 @@ async fn a_broadcast_across_a_cluster_reaches_every_receiver_of_both_servers() {
         servers.push((io, addr));
     }
     for (io, _) in &servers {
-        while io.sockets().adapter().server_count().await.ok() != Some(2) {
-            tokio::task::yield_now().await;
-        }
+        interop::until_cluster_of(io.sockets().adapter().as_ref(), 2).await;
     }
     let addrs: Vec<_> = servers.iter().map(|(_, addr)| *addr).collect();
     let measured = scenario::broadcast(&addrs, &probe(), 6, 30, 5)

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 mod redis;
 
-pub use redis::RedisServer;
+pub use redis::{until_cluster_of, RedisServer};
 
 use bytes::Bytes;
 use engineio_protocol::{Message, Str};

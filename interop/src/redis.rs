@@ -80,3 +80,22 @@ async fn run(port: u16) -> Child {
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     child
 }
+
+/// Waits until `adapter` counts `servers` servers in its cluster (every
+/// one has subscribed), asking the broker again each time it answers.
+///
+/// # Panics
+///
+/// When they are not all there within 10 s.
+pub async fn until_cluster_of(adapter: &dyn socketio_adapter::Adapter, servers: usize) {
+    let formed = tokio::time::timeout(Duration::from_secs(10), async {
+        // Each round trip to Redis paces the loop: the other servers are
+        // processes (or tasks on the broker's side) whose time cannot be
+        // paused.
+        while adapter.server_count().await.ok() != Some(servers) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(formed.is_ok(), "the cluster of {servers} did not form");
+}

@@ -62,14 +62,7 @@ async fn rust_node(redis: &RedisServer, key: &str, name: &str) -> (Server, Strin
 /// Waits until each namespace of `io` counts `servers` in its cluster.
 async fn until_cluster_of(io: &Server, servers: usize) {
     for nsp in ["/", "/custom"] {
-        let adapter = io.of(nsp).adapter().clone();
-        tokio::time::timeout(Duration::from_secs(10), async {
-            while adapter.server_count().await.ok() != Some(servers) {
-                tokio::task::yield_now().await;
-            }
-        })
-        .await
-        .expect("the nodes found each other");
+        interop::until_cluster_of(io.of(nsp).adapter().as_ref(), servers).await;
     }
 }
 
@@ -117,9 +110,7 @@ async fn the_cluster_example_shares_messages_and_the_online_count() {
         servers.push(io);
     }
     for io in &servers {
-        while io.sockets().adapter().server_count().await.ok() != Some(2) {
-            tokio::task::yield_now().await;
-        }
+        interop::until_cluster_of(io.sockets().adapter().as_ref(), 2).await;
     }
     let seen = tokio::task::spawn_blocking(move || {
         interop::run_node_client("cluster example", "cluster_demo_client.js", &urls)

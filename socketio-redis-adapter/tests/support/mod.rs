@@ -49,18 +49,7 @@ pub async fn node_with(
 
 /// Waits until `io`'s `/` counts `servers` servers in its cluster.
 pub async fn until_cluster_of(io: &Server, servers: usize) {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            if io.sockets().adapter().server_count().await.ok() == Some(servers) {
-                return;
-            }
-            // Waiting on another process (Redis, the other server), whose
-            // time the test cannot pause.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the servers found each other");
+    interop::until_cluster_of(io.sockets().adapter().as_ref(), servers).await;
 }
 
 pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
