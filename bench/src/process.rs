@@ -102,6 +102,30 @@ impl Redis {
     }
 }
 
+impl Redis {
+    /// Waits until `count` clients subscribe to `channel` (the servers of a
+    /// cluster, to its request channel), asking Redis again each time it
+    /// answers, for 30 s at most.
+    pub async fn until_subscribers(&self, channel: &str, count: usize) -> Result<()> {
+        let client = redis::Client::open(self.url.as_str())?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        let asked = Instant::now();
+        loop {
+            let (_, subscribers): (String, usize) = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(channel)
+                .query_async(&mut conn)
+                .await?;
+            if subscribers >= count {
+                return Ok(());
+            }
+            if asked.elapsed() > Duration::from_secs(30) {
+                return fail(format!("{subscribers} of {count} subscribed to {channel}"));
+            }
+        }
+    }
+}
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

@@ -212,8 +212,8 @@ async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Mea
         let env = [("REDIS_URL", redis.url.clone())];
         let first = Server::start(command, &env).await?;
         let second = Server::start(command, &env).await?;
-        // Let both subscribe before the clients come.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Both subscribed before the clients come.
+        redis.until_subscribers("socket.io-request#/#", 2).await?;
         (vec![first, second], Some(redis))
     } else {
         (vec![Server::start(command, &[]).await?], None)
