@@ -146,6 +146,18 @@ impl Shared {
         let _ = self.outbox.send((channel, payload));
     }
 
+    /// Publishes a request of this server (JSON, as Node sends all but
+    /// the acked broadcast), with `request_id` when answers are awaited.
+    fn publish_request(
+        &self,
+        request_id: Option<&str>,
+        kind: RequestType,
+        rest: Vec<(&str, Value)>,
+    ) {
+        let body = request(&self.uid, request_id, kind, rest);
+        self.publish(self.channels.request.clone(), message::json(&body));
+    }
+
     /// Where answers to a request of `requester` go.
     fn response_channel(&self, requester: Option<&str>) -> String {
         match requester {
@@ -203,8 +215,7 @@ impl Shared {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let timeout = self.config.requests_timeout;
         self.expect_answers(&request_id, Pending::Collect(tx), timeout);
-        let body = request(&self.uid, Some(&request_id), kind, rest);
-        self.publish(self.channels.request.clone(), message::json(&body));
+        self.publish_request(Some(&request_id), kind, rest);
         let mut answers = Vec::with_capacity(others);
         let _ = tokio::time::timeout(timeout, async {
             while answers.len() < others {
@@ -391,8 +402,7 @@ impl Adapter for RedisAdapter {
     async fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> Result<(), Error> {
         let shared = &self.0;
         if !opts.flags.local {
-            let body = request(
-                &shared.uid,
+            shared.publish_request(
                 None,
                 RequestType::RemoteJoin,
                 vec![
@@ -400,7 +410,6 @@ impl Adapter for RedisAdapter {
                     ("rooms", room_values(&rooms)),
                 ],
             );
-            shared.publish(shared.channels.request.clone(), message::json(&body));
         }
         shared.local.add_sockets(opts, rooms).await
     }
@@ -408,8 +417,7 @@ impl Adapter for RedisAdapter {
     async fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> Result<(), Error> {
         let shared = &self.0;
         if !opts.flags.local {
-            let body = request(
-                &shared.uid,
+            shared.publish_request(
                 None,
                 RequestType::RemoteLeave,
                 vec![
@@ -417,7 +425,6 @@ impl Adapter for RedisAdapter {
                     ("rooms", room_values(&rooms)),
                 ],
             );
-            shared.publish(shared.channels.request.clone(), message::json(&body));
         }
         shared.local.del_sockets(opts, rooms).await
     }
@@ -425,8 +432,7 @@ impl Adapter for RedisAdapter {
     async fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> Result<(), Error> {
         let shared = &self.0;
         if !opts.flags.local {
-            let body = request(
-                &shared.uid,
+            shared.publish_request(
                 None,
                 RequestType::RemoteDisconnect,
                 vec![
@@ -434,7 +440,6 @@ impl Adapter for RedisAdapter {
                     ("close", Value::Bool(close)),
                 ],
             );
-            shared.publish(shared.channels.request.clone(), message::json(&body));
         }
         shared.local.disconnect_sockets(opts, close).await
     }
@@ -446,13 +451,11 @@ impl Adapter for RedisAdapter {
     ) -> Result<(), Error> {
         let shared = &self.0;
         let Some(acks) = acks else {
-            let body = request(
-                &shared.uid,
+            shared.publish_request(
                 None,
                 RequestType::ServerSideEmit,
                 vec![("data", Value::Array(args))],
             );
-            shared.publish(shared.channels.request.clone(), message::json(&body));
             return Ok(());
         };
         let others = shared.server_count().await?.saturating_sub(1);
@@ -466,13 +469,11 @@ impl Adapter for RedisAdapter {
             Pending::ServerSideEmit(acks),
             shared.config.requests_timeout,
         );
-        let body = request(
-            &shared.uid,
+        shared.publish_request(
             Some(&request_id),
             RequestType::ServerSideEmit,
             vec![("data", Value::Array(args))],
         );
-        shared.publish(shared.channels.request.clone(), message::json(&body));
         Ok(())
     }
 
