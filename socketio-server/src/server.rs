@@ -27,6 +27,7 @@ use crate::operator::BroadcastOperator;
 use crate::recovery::{Expiries, Recovery};
 use crate::remote::RemoteSocket;
 use crate::serve_client::ClientBundle;
+use crate::DisconnectReason;
 use crate::Error;
 
 pub(crate) struct ServerInner {
@@ -526,8 +527,15 @@ impl Server {
     /// Disconnects every socket with `server shutting down`, closes the
     /// adapters and frees the port.
     pub async fn close(&self) {
-        self.0.engine.close().await;
+        // As Node does: every socket leaves its namespace (its disconnect
+        // handlers run) before any client sees the engine's CLOSE.
         let namespaces: Vec<Namespace> = read(&self.0.namespaces).values().cloned().collect();
+        for ns in &namespaces {
+            for socket in ns.sockets() {
+                socket.close(DisconnectReason::ServerShuttingDown);
+            }
+        }
+        self.0.engine.close().await;
         for ns in namespaces {
             if let Err(e) = ns.adapter().close().await {
                 tracing::warn!(nsp = %ns.name(), error = %e, "adapter did not close cleanly");
