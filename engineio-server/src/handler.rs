@@ -26,6 +26,10 @@ pub trait Connection: Send + 'static {
     /// The client sent a message (text or binary, as it was sent).
     fn on_message(&mut self, message: Message);
 
+    /// The session moved from long-polling to WebSocket (Node's `upgrade`
+    /// event). Nothing to do by default.
+    fn on_upgrade(&mut self) {}
+
     /// The session closed; this is the last call.
     fn on_close(&mut self, reason: CloseReason);
 }

@@ -62,6 +62,7 @@ mod server;
 mod session;
 mod sid;
 mod socket;
+mod stats;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -77,5 +78,6 @@ pub use server::{RemoteAddr, Server};
 pub use session::{Event, Session, SessionConfig, Timer, Transmit, UPGRADE_CHECK};
 pub use sid::Sid;
 pub use socket::{RequestInfo, Socket};
+pub use stats::{EngineStats, TrafficStats};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;

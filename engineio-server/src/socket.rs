@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Uri};
 use tokio::sync::{watch, Notify};
 
 use crate::session::{Event, Session};
+use crate::stats::Stats;
 use crate::{CloseReason, Connection, Error, OutgoingMessage, Sid};
 
 /// The handshake request of a session, as the layer above may want it
@@ -115,10 +116,17 @@ pub(crate) struct Core {
     pub(crate) ended: watch::Sender<bool>,
     /// The session's span: everything logged about it carries its sid.
     pub(crate) span: tracing::Span,
+    /// The server's counters.
+    stats: Arc<Stats>,
 }
 
 impl Core {
-    pub(crate) fn new(session: Session, request: RequestInfo, supports_binary: bool) -> Self {
+    pub(crate) fn new(
+        session: Session,
+        request: RequestInfo,
+        supports_binary: bool,
+        stats: Arc<Stats>,
+    ) -> Self {
         let span = tracing::debug_span!("engineio_session", sid = %session.sid());
         Self {
             span,
@@ -140,6 +148,7 @@ impl Core {
             ws_wake: Notify::new(),
             driver_wake: Notify::new(),
             ended: watch::channel(false).0,
+            stats,
         }
     }
 
@@ -243,8 +252,15 @@ impl Socket {
     /// A client that lags past its lag bound has its lag timeout to catch
     /// up ([`Config::lag`](crate::Config::lag)).
     pub fn send(&self, message: impl Into<OutgoingMessage>) -> Result<(), Error> {
+        let message = message.into();
+        let len = message.len();
         let mut state = self.core.lock();
         let result = state.session.send(message, crate::clock::now());
+        if result.is_ok() {
+            self.core
+                .stats
+                .messages_out(state.session.transport(), 1, len);
+        }
         self.core.wake_after_input(&state);
         result
     }
@@ -254,6 +270,12 @@ impl Socket {
     pub fn send_all(&self, messages: &[OutgoingMessage]) -> Result<(), Error> {
         let mut state = self.core.lock();
         let result = state.session.send_all(messages, crate::clock::now());
+        if result.is_ok() {
+            let len = messages.iter().map(OutgoingMessage::len).sum();
+            self.core
+                .stats
+                .messages_out(state.session.transport(), messages.len(), len);
+        }
         self.core.wake_after_input(&state);
         result
     }
@@ -271,6 +293,11 @@ impl Socket {
             .session
             .send_all(messages, crate::clock::now())
             .is_ok();
+        if sent {
+            self.core
+                .stats
+                .messages_out(state.session.transport(), messages.len(), len);
+        }
         self.core.wake_after_input(&state);
         sent
     }
@@ -350,7 +377,17 @@ impl<C: Connection> Entry<C> {
             let event = {
                 let mut state = self.core.lock();
                 match state.session.poll_event() {
-                    Some(event) => event,
+                    Some(event) => {
+                        let stats = &self.core.stats;
+                        match &event {
+                            Event::Message(m) => {
+                                stats.message_in(state.session.transport(), m.len())
+                            }
+                            Event::Upgraded => stats.upgrade(),
+                            Event::Closed(reason) => stats.close(*reason),
+                        }
+                        event
+                    }
                     None => {
                         // Put back, and the flag cleared, under the lock
                         // that saw the queue empty, so no event can be left
@@ -369,6 +406,9 @@ impl<C: Connection> Entry<C> {
                 }
                 Event::Upgraded => {
                     tracing::debug!("upgraded to websocket");
+                    if let Some(conn) = conn.as_mut() {
+                        guarded(|| conn.on_upgrade());
+                    }
                 }
                 Event::Closed(reason) => {
                     tracing::debug!(%reason, "session closed");

@@ -27,6 +27,8 @@ use crate::cors::OriginVerdict;
 use crate::response::{self, ResponseBody};
 use crate::session::Session;
 use crate::socket::{Core, Entry, RequestInfo};
+use crate::stats::Stats;
+use crate::EngineStats;
 use crate::{CloseReason, Handler, Sid, Socket};
 
 /// The client's address, as a request extension. [`Server::listen`] adds
@@ -99,6 +101,8 @@ struct Inner<H: Handler> {
     listeners: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The connections those loops accepted that are still open.
     connections: Arc<std::sync::atomic::AtomicUsize>,
+    /// What the sessions have done, for [`Server::stats`].
+    stats: Arc<Stats>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -119,6 +123,7 @@ impl<H: Handler> Server<H> {
                 shutdown: watch::channel(false).0,
                 listeners: Mutex::new(Vec::new()),
                 connections: Arc::default(),
+                stats: Arc::default(),
             }),
         }
     }
@@ -136,6 +141,18 @@ impl<H: Handler> Server<H> {
     /// How many sessions are open (or closing).
     pub fn session_count(&self) -> usize {
         self.inner.sessions().len()
+    }
+
+    /// What the server has seen since it started: sessions open (and how
+    /// many on long-polling), handshakes, upgrades, closes by reason, and
+    /// messages and bytes in and out by transport.
+    pub fn stats(&self) -> EngineStats {
+        let entries: Vec<_> = self.inner.sessions().values().cloned().collect();
+        let polling = entries
+            .iter()
+            .filter(|entry| entry.core.lock().session.transport() == Transport::Polling)
+            .count();
+        self.inner.stats.snapshot(polling, entries.len())
     }
 
     /// A handle on the session `sid`, if it is open.
@@ -352,7 +369,13 @@ impl<H: Handler> Server<H> {
             &head.headers,
             head.extensions.get::<RemoteAddr>().map(|a| a.0),
         );
-        let core = Arc::new(Core::new(session, request, !query.b64));
+        self.inner.stats.handshake(transport);
+        let core = Arc::new(Core::new(
+            session,
+            request,
+            !query.b64,
+            self.inner.stats.clone(),
+        ));
         tracing::debug!(%sid, version = ?query.version, transport = transport.as_str(), "handshake");
         let conn = self.inner.handler.on_connect(Socket::new(core.clone()));
         let entry = Arc::new(Entry::new(core, conn));
