@@ -45,6 +45,30 @@ impl Handshake {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The handshake as Node's `socket.handshake` serializes: `{headers,
+    /// time, address, xdomain, secure, issued, url, query, auth}`, headers
+    /// and query as objects.
+    pub fn to_value(&self) -> Value {
+        let pairs = |list: &[(String, String)]| {
+            Value::Object(
+                list.iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect(),
+            )
+        };
+        Value::Object(vec![
+            ("headers".into(), pairs(&self.headers)),
+            ("time".into(), Value::from(self.time.as_str())),
+            ("address".into(), Value::from(self.address.as_str())),
+            ("xdomain".into(), Value::Bool(self.xdomain)),
+            ("secure".into(), Value::Bool(self.secure)),
+            ("issued".into(), Value::from(self.issued)),
+            ("url".into(), Value::from(self.url.as_str())),
+            ("query".into(), pairs(&self.query)),
+            ("auth".into(), self.auth.clone()),
+        ])
+    }
 }
 
 /// A socket as `fetch_sockets` returns it, whether it lives on this server

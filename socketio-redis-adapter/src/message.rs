@@ -320,25 +320,7 @@ pub(crate) fn request(
 
 /// A socket as fetchSockets answers carry it: `{id, handshake, rooms, data}`.
 pub(crate) fn encode_socket(socket: &SocketDetails) -> Value {
-    let h = &socket.handshake;
-    let pairs = |list: &[(String, String)]| {
-        Value::Object(
-            list.iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                .collect(),
-        )
-    };
-    let handshake = object([
-        ("headers", pairs(&h.headers)),
-        ("time", Value::from(h.time.as_str())),
-        ("address", Value::from(h.address.as_str())),
-        ("xdomain", Value::Bool(h.xdomain)),
-        ("secure", Value::Bool(h.secure)),
-        ("issued", Value::from(h.issued)),
-        ("url", Value::from(h.url.as_str())),
-        ("query", pairs(&h.query)),
-        ("auth", h.auth.clone()),
-    ]);
+    let handshake = socket.handshake.to_value();
     object([
         ("id", Value::from(socket.id.as_str())),
         ("handshake", handshake),

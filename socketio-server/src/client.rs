@@ -451,6 +451,15 @@ impl Connection for ClientConn {
         }
     }
 
+    fn on_upgrade(&mut self) {
+        if let Some(instrument) = self.shared.server.instrument() {
+            let sockets: Vec<Socket> = lock(&self.shared.sockets).values().cloned().collect();
+            for socket in sockets {
+                instrument.upgraded(&socket);
+            }
+        }
+    }
+
     fn on_close(&mut self, reason: CloseReason) {
         if let Some(timer) = lock(&self.shared.connect_timer).take() {
             timer.abort();

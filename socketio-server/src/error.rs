@@ -60,6 +60,10 @@ pub enum Error {
     /// The client bundle could not be read (a missing directory or file).
     #[error("client bundle: {0}")]
     ClientBundle(String),
+    /// [`Server::instrument`](crate::Server::instrument) was given a
+    /// password that is not a bcrypt hash, or was called twice.
+    #[error("admin UI: {0}")]
+    InvalidAdminConfig(String),
     /// The client sent something that is not a socket.io packet. Its
     /// sockets' error handlers hear this, then its connection closes and
     /// they leave with `forced close` (as in Node, a reason that connection

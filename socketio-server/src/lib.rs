@@ -49,6 +49,7 @@
 //! ```
 
 mod acks;
+mod admin;
 mod args;
 mod builder;
 mod client;
@@ -69,6 +70,7 @@ mod socket;
 mod tower;
 
 pub use acks::{AckStream, DEFAULT_ACK_TIMEOUT};
+pub use admin::{AdminAuth, AdminMode, AdminUi};
 pub use args::Args;
 pub use builder::ServerBuilder;
 pub use client::Client;

@@ -141,7 +141,11 @@ impl Namespace {
             Err(_) => tracing::warn!(nsp = %name, "no tokio runtime: adapter not started"),
         }
         let _ = inner.adapter.set(adapter);
-        Self(inner)
+        let ns = Self(inner);
+        if let Some(instrument) = server.instrument() {
+            instrument.namespace_created(&ns);
+        }
+        ns
     }
 
     /// The namespace's name (`/`, `/chat`, ...).
@@ -362,6 +366,9 @@ impl Namespace {
 
     /// Tells the connection handlers of a new socket.
     pub(crate) fn connected(&self, socket: &Socket) {
+        if let Some(instrument) = self.server().as_ref().and_then(|s| s.instrument()) {
+            instrument.socket_connected(socket);
+        }
         let handlers = read(&self.0.handlers.connection).clone();
         let cx = HandlerContext::connection(socket.clone());
         for handler in handlers {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +17,7 @@ use socketio_adapter::{AdapterFactory, Room, SocketId};
 use socketio_parser::Value;
 use tokio::net::ToSocketAddrs;
 
+use crate::admin::Instrument;
 use crate::builder::ServerBuilder;
 use crate::client::ClientConn;
 use crate::dynamic::DynamicNamespace;
@@ -42,9 +43,45 @@ pub(crate) struct ServerInner {
     expiries: Arc<Expiries>,
     states: States,
     bundle: Option<ClientBundle>,
+    /// The admin UI's instrumentation, once `instrument` is called.
+    instrument: OnceLock<Arc<Instrument>>,
 }
 
 impl ServerInner {
+    /// The admin UI's instrumentation, if any.
+    pub(crate) fn instrument(&self) -> Option<&Arc<Instrument>> {
+        self.instrument.get()
+    }
+
+    /// Instruments the server (once): every namespace, those created from
+    /// now on included, tells `instrument` of its room changes.
+    pub(crate) fn set_instrument(&self, instrument: Arc<Instrument>) -> bool {
+        let existing: Vec<Namespace> = {
+            // New namespaces are made under this lock: each is told once.
+            let namespaces = write(&self.namespaces);
+            if self.instrument.set(instrument.clone()).is_err() {
+                return false;
+            }
+            namespaces.values().cloned().collect()
+        };
+        for ns in &existing {
+            instrument.namespace_created(ns);
+        }
+        true
+    }
+
+    /// The namespace `name`, if it exists (never created).
+    pub(crate) fn existing_namespace(&self, name: &str) -> Option<Namespace> {
+        read(&self.namespaces).get(name).cloned()
+    }
+
+    /// Every namespace, by name.
+    pub(crate) fn namespace_list(&self) -> Vec<Namespace> {
+        let mut list: Vec<Namespace> = read(&self.namespaces).values().cloned().collect();
+        list.sort_by(|a, b| a.name().cmp(b.name()));
+        list
+    }
+
     pub(crate) fn states(&self) -> &States {
         &self.states
     }
@@ -177,6 +214,12 @@ impl engineio_server::Connection for ClientConnection {
         }
     }
 
+    fn on_upgrade(&mut self) {
+        if let Some(client) = &mut self.0 {
+            client.on_upgrade();
+        }
+    }
+
     fn on_close(&mut self, reason: engineio_server::CloseReason) {
         if let Some(client) = &mut self.0 {
             client.on_close(reason);
@@ -231,10 +274,19 @@ impl Server {
             expiries: Arc::default(),
             states: parts.states,
             bundle: parts.bundle,
+            instrument: OnceLock::new(),
         });
         let server = Self(inner);
         server.of("/");
         server
+    }
+
+    pub(crate) fn from_inner(inner: Arc<ServerInner>) -> Self {
+        Self(inner)
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<ServerInner> {
+        &self.0
     }
 
     /// The options, to be built into a server.
@@ -527,6 +579,9 @@ impl Server {
     /// Disconnects every socket with `server shutting down`, closes the
     /// adapters and frees the port.
     pub async fn close(&self) {
+        if let Some(instrument) = self.0.instrument() {
+            instrument.stop();
+        }
         // As Node does: every socket leaves its namespace (its disconnect
         // handlers run) before any client sees the engine's CLOSE.
         let namespaces: Vec<Namespace> = read(&self.0.namespaces).values().cloned().collect();

@@ -39,6 +39,7 @@ impl Socket {
     /// it to other servers.
     pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, data: T) {
         *lock(&self.0.data) = Some(Box::new(data));
+        self.data_changed();
     }
 
     /// A copy of the user state, if it was set with type `T` (or, for a
@@ -46,12 +47,32 @@ impl Socket {
     pub fn data<T: Clone + DeserializeOwned + Send + Sync + Serialize + 'static>(
         &self,
     ) -> Option<T> {
-        self.update_data(|data: &mut T| data.clone())
+        self.with_data(|data: &mut T| data.clone())
     }
 
     /// Changes the user state in place, if it was set with type `T` (or
     /// decodes as `T`), and returns what `change` returns.
     pub fn update_data<T, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R>
+    where
+        T: DeserializeOwned + Serialize + Send + Sync + 'static,
+    {
+        let changed = self.with_data(change);
+        if changed.is_some() {
+            self.data_changed();
+        }
+        changed
+    }
+
+    /// The admin UI, if the server has one, hears of the new state.
+    fn data_changed(&self) {
+        if let Some(server) = self.0.ns.server() {
+            if let Some(instrument) = server.instrument() {
+                instrument.data_changed(self);
+            }
+        }
+    }
+
+    fn with_data<T, R>(&self, change: impl FnOnce(&mut T) -> R) -> Option<R>
     where
         T: DeserializeOwned + Serialize + Send + Sync + 'static,
     {
