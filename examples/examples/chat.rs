@@ -171,12 +171,16 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("no socket.io-client bundle: run ./scripts/demo.sh, or set SIO_CLIENT".into());
     }
     io.on_connection(on_connection(io.clone()));
-    let app = Router::new()
-        .route(
-            "/",
-            get(|| async { Html(include_str!("../static/chat.html")) }),
-        )
-        .layer(io.layer());
+    let admin = examples::admin_ui(&io)?;
+    let mut app = Router::new().route(
+        "/",
+        get(|| async { Html(include_str!("../static/chat.html")) }),
+    );
+    if let Some(admin) = admin {
+        app = app.merge(admin);
+        println!("the admin UI is at /admin-ui/ (user admin, password $ADMIN_PASSWORD or changeit)");
+    }
+    let app = app.layer(io.layer());
     println!("open it in two browser tabs; Ctrl-C stops it");
     examples::serve(app, &io, "chat demo").await?;
     Ok(())

@@ -13,7 +13,37 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use socketio_parser::Value;
-use socketio_server::{AckSender, Args, Data, Server, Socket};
+use socketio_server::{AckSender, AdminAuth, AdminUi, Args, Data, Server, Socket};
+
+/// The admin UI for a demo: `io` speaks the protocol of
+/// `@socket.io/admin-ui` (user `admin`, the password in `ADMIN_PASSWORD`,
+/// `changeit` if unset), and the returned router serves the UI's built
+/// files (the npm package's `ui/dist`, from `ADMIN_UI`, or else
+/// `node_modules/@socket.io/admin-ui/ui/dist`) under `/admin-ui/`. `None`
+/// when those files are not there.
+///
+/// # Errors
+///
+/// When the password cannot be hashed or `io` is instrumented already.
+pub fn admin_ui(io: &Server) -> Result<Option<Router>, Box<dyn std::error::Error>> {
+    let dir = std::env::var("ADMIN_UI")
+        .unwrap_or_else(|_| "node_modules/@socket.io/admin-ui/ui/dist".to_owned());
+    if !std::path::Path::new(&dir).join("index.html").is_file() {
+        tracing::info!(%dir, "no admin UI files: the admin UI is off");
+        return Ok(None);
+    }
+    let password = std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| "changeit".to_owned());
+    let hash = bcrypt::hash(password, bcrypt::DEFAULT_COST)?;
+    io.instrument(AdminUi::new(AdminAuth::basic("admin", hash)))?;
+    let files = tower_http::services::ServeDir::new(dir);
+    // The UI's links are relative: it must be asked for as a directory.
+    let to_dir = || async { axum::response::Redirect::permanent("/admin-ui/") };
+    Ok(Some(
+        Router::new()
+            .route("/admin-ui", get(to_dir))
+            .nest_service("/admin-ui/", files),
+    ))
+}
 
 /// Logs as `RUST_LOG` asks (e.g. `RUST_LOG=engineio_server=debug`).
 pub fn init_tracing() {
