@@ -178,7 +178,9 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if let Some(admin) = admin {
         app = app.merge(admin);
-        println!("the admin UI is at /admin-ui/ (user admin, password $ADMIN_PASSWORD or changeit)");
+        println!(
+            "the admin UI is at /admin-ui/ (user admin, password $ADMIN_PASSWORD or changeit)"
+        );
     }
     let app = app.layer(io.layer());
     println!("open it in two browser tabs; Ctrl-C stops it");

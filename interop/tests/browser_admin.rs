@@ -38,7 +38,10 @@ fn the_admin_ui_watches_and_acts_on_the_chat() {
         ]),
         "{seen}"
     );
-    assert_eq!(seen["chatDisconnectReason"], "io server disconnect", "{seen}");
+    assert_eq!(
+        seen["chatDisconnectReason"], "io server disconnect",
+        "{seen}"
+    );
     assert!(shots.join("admin-ui-dashboard.png").is_file());
     assert!(shots.join("admin-ui-socket.png").is_file());
     println!("screenshots: {}", shots.display());
