@@ -47,3 +47,6 @@ fi
 echo "== tests (all features, then socketio-parser without msgpack)"
 cargo test --workspace --all-features
 cargo test -p socketio-parser
+
+echo "== screenshots the browser tests took (the chat demo and the admin UI)"
+ls -1 "$PWD"/target/artifacts/*.png

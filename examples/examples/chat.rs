@@ -162,7 +162,9 @@ fn on_connection(io: Server) -> impl Fn(Socket, Data<Auth>) -> std::future::Read
 #[tokio::main]
 pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
-    let mut builder = Server::builder().with_state(Rooms::default());
+    let mut builder = Server::builder()
+        .with_state(Rooms::default())
+        .metrics_path("/metrics");
     if let Ok(dir) = std::env::var("SIO_CLIENT") {
         builder = builder.serve_client(ClientBundle::from_package_dir(dir)?);
     }
@@ -183,7 +185,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let app = app.layer(io.layer());
-    println!("open it in two browser tabs; Ctrl-C stops it");
+    println!("open it in two browser tabs (Prometheus metrics at /metrics); Ctrl-C stops it");
     examples::serve(app, &io, "chat demo").await?;
     Ok(())
 }

@@ -45,4 +45,28 @@ fn the_admin_ui_watches_and_acts_on_the_chat() {
     assert!(shots.join("admin-ui-dashboard.png").is_file());
     assert!(shots.join("admin-ui-socket.png").is_file());
     println!("screenshots: {}", shots.display());
+
+    // The demo's Prometheus endpoint counted what the browsers did.
+    let metrics = http_get(addr, "/metrics");
+    for line in [
+        r#"socketio_connections_total{namespace="/"} 1"#,
+        r#"socketio_disconnections_total{namespace="/",reason="server namespace disconnect"} 1"#,
+        r#"socketio_connections_total{namespace="/admin"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
+}
+
+/// A plain HTTP/1.1 GET's body.
+fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_once("\r\n\r\n").unwrap().1.to_owned()
 }

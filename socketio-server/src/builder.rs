@@ -8,6 +8,7 @@ use socketio_adapter::{AdapterFactory, InMemoryAdapter};
 use socketio_parser::{JsonParser, Parser, ProtocolVersion};
 
 use crate::extract::States;
+use crate::metrics::Endpoint;
 use crate::namespace::Parsers;
 use crate::recovery::Recovery;
 use crate::serve_client::ClientBundle;
@@ -23,6 +24,7 @@ pub struct ServerBuilder {
     cleanup_empty_children: bool,
     states: States,
     bundle: BundleChoice,
+    metrics_path: Option<String>,
 }
 
 /// Whether and whence the client bundle is served.
@@ -57,6 +59,7 @@ impl Default for ServerBuilder {
             cleanup_empty_children: false,
             states: States::default(),
             bundle: BundleChoice::Auto,
+            metrics_path: None,
         }
     }
 }
@@ -166,6 +169,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves the server's Prometheus metrics (OpenMetrics text) at `path`,
+    /// e.g. `/metrics`, next to the socket.io path: connected sockets per
+    /// namespace, connections and disconnections by reason, Engine.IO
+    /// sessions, handshakes, upgrades and closes, messages and bytes in and
+    /// out by transport, broadcast fan-out and ack round trips. Off by
+    /// default; [`Server::register_metrics`] adds them to a registry of
+    /// your own instead.
+    pub fn metrics_path(mut self, path: impl Into<String>) -> Self {
+        self.metrics_path = Some(path.into());
+        self
+    }
+
     /// Sets engine.io options: timings, limits, transports, CORS, hooks.
     ///
     /// ```
@@ -204,18 +219,23 @@ impl ServerBuilder {
             }
         };
         let mut engine = self.engine;
-        if let Some(bundle) = bundle.clone() {
+        let endpoint = self.metrics_path.map(Endpoint::new);
+        if bundle.is_some() || endpoint.is_some() {
             let base = engine.path_prefix().to_owned();
+            let (bundle, endpoint) = (bundle.clone(), endpoint.clone());
             engine = engine.respond_first(move |head| {
+                if let Some(endpoint) = endpoint.as_ref().filter(|e| e.path() == head.uri.path()) {
+                    return Some(endpoint.respond(&head.method));
+                }
                 let file = head.uri.path().strip_prefix(base.as_str())?;
-                bundle.respond(file, &head.headers)
+                bundle.as_ref()?.respond(file, &head.headers)
             });
         }
         let parsers = Parsers {
             v5: self.parser,
             v4: Arc::new(JsonParser::new(ProtocolVersion::V4)),
         };
-        Server::from_parts(Parts {
+        let server = Server::from_parts(Parts {
             engine,
             adapters,
             parsers,
@@ -224,6 +244,11 @@ impl ServerBuilder {
             recovery: self.recovery,
             states: self.states,
             bundle,
-        })
+            metrics_endpoint: endpoint.clone(),
+        });
+        if let Some(endpoint) = endpoint {
+            endpoint.attach(&server);
+        }
+        server
     }
 }

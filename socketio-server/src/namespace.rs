@@ -366,8 +366,11 @@ impl Namespace {
 
     /// Tells the connection handlers of a new socket.
     pub(crate) fn connected(&self, socket: &Socket) {
-        if let Some(instrument) = self.server().as_ref().and_then(|s| s.instrument()) {
-            instrument.socket_connected(socket);
+        if let Some(server) = self.server() {
+            server.metrics().socket_connected(self.name());
+            if let Some(instrument) = server.instrument() {
+                instrument.socket_connected(socket);
+            }
         }
         let handlers = read(&self.0.handlers.connection).clone();
         let cx = HandlerContext::connection(socket.clone());
@@ -393,6 +396,7 @@ impl NsInner {
         // Outgoing listeners are user code: they run once the sockets' lock
         // is released (one may disconnect a socket, which takes it).
         let mut watchers = Vec::new();
+        let mut reached = 0;
         {
             let sockets = read(&self.sockets);
             for id in ids {
@@ -409,7 +413,11 @@ impl NsInner {
                     watchers.push(socket.clone());
                 }
                 send(socket, messages);
+                reached += 1;
             }
+        }
+        if let Some(server) = self.server.upgrade() {
+            server.metrics().broadcast(reached);
         }
         for socket in watchers {
             socket.notify_outgoing(packet);

@@ -23,6 +23,7 @@ use crate::client::ClientConn;
 use crate::dynamic::DynamicNamespace;
 use crate::extract::States;
 use crate::handler::Handler;
+use crate::metrics::{self, Endpoint};
 use crate::namespace::{read, write, Namespace, Parsers};
 use crate::operator::BroadcastOperator;
 use crate::recovery::{Expiries, Recovery};
@@ -45,9 +46,18 @@ pub(crate) struct ServerInner {
     bundle: Option<ClientBundle>,
     /// The admin UI's instrumentation, once `instrument` is called.
     instrument: OnceLock<Arc<Instrument>>,
+    /// Where metrics are counted, once asked for.
+    metrics: metrics::Hooks,
+    /// The metrics endpoint, if the builder set its path.
+    metrics_endpoint: Option<Arc<Endpoint>>,
 }
 
 impl ServerInner {
+    /// Where metrics are counted.
+    pub(crate) fn metrics(&self) -> &metrics::Hooks {
+        &self.metrics
+    }
+
     /// The admin UI's instrumentation, if any.
     pub(crate) fn instrument(&self) -> Option<&Arc<Instrument>> {
         self.instrument.get()
@@ -252,6 +262,7 @@ pub(crate) struct Parts {
     pub(crate) recovery: Option<Recovery>,
     pub(crate) states: States,
     pub(crate) bundle: Option<ClientBundle>,
+    pub(crate) metrics_endpoint: Option<Arc<Endpoint>>,
 }
 
 impl Server {
@@ -275,6 +286,8 @@ impl Server {
             states: parts.states,
             bundle: parts.bundle,
             instrument: OnceLock::new(),
+            metrics: metrics::Hooks::default(),
+            metrics_endpoint: parts.metrics_endpoint,
         });
         let server = Self(inner);
         server.of("/");
@@ -556,6 +569,11 @@ impl Server {
     /// Whether `path` is the server's (to route requests to [`Server::handle`]).
     pub fn matches_path(&self, path: &str) -> bool {
         self.0.engine.matches_path(path)
+            || self
+                .0
+                .metrics_endpoint
+                .as_ref()
+                .is_some_and(|e| e.path() == path)
             || self.0.bundle.as_ref().is_some_and(|bundle| {
                 path.strip_prefix(self.0.engine.config().path_prefix())
                     .is_some_and(|file| bundle.serves(file))

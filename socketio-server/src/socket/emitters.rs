@@ -47,6 +47,7 @@ pub(super) async fn request_ack<T: DeserializeOwned>(
     socket.register_ack(id, AckWaiter::One(tx));
     let packet = Packet::event(socket.namespace_name(), event, to_args(args)?, Some(id));
     socket.notify_outgoing(&packet);
+    let sent_at = tokio::time::Instant::now();
     if let Err(e) = socket.send_packet(&packet) {
         lock(&socket.0.acks).remove(&id);
         return Err(e);
@@ -63,6 +64,9 @@ pub(super) async fn request_ack<T: DeserializeOwned>(
     };
     // The sender is dropped when the socket leaves.
     let answer = answer.map_err(|_| Error::Disconnected)?;
+    if let Some(server) = socket.0.ns.server() {
+        server.metrics().ack_round_trip(sent_at.elapsed());
+    }
     from_args(&answer).map_err(|e| Error::Serde(e.to_string()))
 }
 

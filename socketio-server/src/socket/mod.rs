@@ -474,6 +474,11 @@ impl Socket {
         }
         self.0.ns.adapter().del_all(&self.0.id);
         self.0.ns.remove(&self.0.id);
+        if let Some(server) = self.0.ns.server() {
+            server
+                .metrics()
+                .socket_disconnected(self.0.ns.name(), reason);
+        }
         self.0.client.remove(self.0.ns.name());
         // Dropping the senders fails every `emit_with_ack` still waiting.
         lock(&self.0.acks).clear();
