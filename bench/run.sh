@@ -30,6 +30,12 @@ CARGO_TARGET_DIR=target/bench-socketioxide \
   cargo build --release -q --manifest-path bench/socketioxide/Cargo.toml
 
 ulimit -n 20000 2>/dev/null || true
+if [ "${1:-}" = hostile ]; then
+  shift
+  exec taskset -c 1 target/release/hostile \
+    --server "ours=target/release/examples/bench_server" \
+    --server "node=node bench/node/server.js" "$@"
+fi
 out=target/bench/results-$(date +%Y%m%d-%H%M%S).jsonl
 taskset -c 1 target/release/loadgen suite --out "$out" \
   --server "ours=target/release/examples/bench_server" \
