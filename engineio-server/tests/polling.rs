@@ -58,7 +58,8 @@ async fn messages_flow_both_ways_and_queued_packets_share_one_payload() {
     assert_eq!(answer.text(), "4one\x1e4two\x1ebCQ==");
 }
 
-#[tokio::test]
+// Paused time: the 50 ms below pass once the GET waits on the server.
+#[tokio::test(start_paused = true)]
 async fn a_get_waits_until_there_is_something_to_send() {
     let mut t = start_with(Config::default(), false).await;
     let (sid, _) = handshake(t.addr, 4).await;
@@ -74,7 +75,8 @@ async fn a_get_waits_until_there_is_something_to_send() {
     assert_eq!(pending.await.unwrap().text(), "4late");
 }
 
-#[tokio::test]
+// Paused time: the 50 ms below pass once the GET waits on the server.
+#[tokio::test(start_paused = true)]
 async fn overlapping_get_closes_the_session() {
     let mut t = start(Config::default()).await;
     let (sid, _) = handshake(t.addr, 4).await;
@@ -92,7 +94,8 @@ async fn overlapping_get_closes_the_session() {
     t.wait_no_sessions().await;
 }
 
-#[tokio::test]
+// Paused time: the 50 ms below pass once the GET waits on the server.
+#[tokio::test(start_paused = true)]
 async fn an_aborted_get_closes_the_session() {
     let mut t = start(Config::default()).await;
     let (sid, _) = handshake(t.addr, 4).await;

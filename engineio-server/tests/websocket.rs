@@ -61,7 +61,8 @@ async fn v3_websocket_frames_binary_with_a_type_byte_and_answers_pings() {
     );
 }
 
-#[tokio::test]
+// Paused time: the 20 ms below pass once the GET waits on the server.
+#[tokio::test(start_paused = true)]
 async fn upgrade_from_polling_with_probe() {
     let mut t = start_with(Config::default(), false).await;
     let (sid, _) = handshake(t.addr, 4).await;
@@ -79,7 +80,7 @@ async fn upgrade_from_polling_with_probe() {
     // Now the session's messages go over the WebSocket.
     tokio::time::timeout(Duration::from_secs(5), async {
         while socket.transport() != Transport::Websocket {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::task::yield_now().await;
         }
     })
     .await
@@ -299,7 +300,8 @@ async fn garbage_and_oversized_frames_close_only_that_session() {
     assert_eq!(ws_text(&mut other).await, "4fine");
 }
 
-#[tokio::test]
+// Paused time: the 20 ms below pass once the GET waits on the server.
+#[tokio::test(start_paused = true)]
 async fn server_close_sends_close_packets_and_frees_the_port() {
     let mut t = start(Config::default()).await;
     let mut ws = ws(t.addr, "/engine.io/?EIO=4&transport=websocket").await;

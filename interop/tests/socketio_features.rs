@@ -127,8 +127,15 @@ async fn scenario(lib: &str, transports: &str, parser: &str) {
     };
     assert_eq!(seen["unknown"], unknown, "{name}");
 
-    // The server saw the same story.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server saw the same story: four sockets left (the last as the
+    // client process ended).
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while reasons.lock().unwrap().len() < 4 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{name}: {:?}", reasons.lock().unwrap()));
     let mut reasons = reasons.lock().unwrap().clone();
     reasons.sort();
     let pair = |n: &str, r: &str| (n.to_owned(), r.to_owned());

@@ -2,8 +2,6 @@
 //! predicate, and the cleanup of their empty children.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use socketio_server::{Error, Regex, Server, Socket, Value};
 use support::{client, next, send};
 
@@ -44,7 +42,10 @@ async fn one_connection_joins_several_namespaces() {
 
     // Leaving one namespace keeps the other.
     send(&mut ws, "41/custom,").await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // A session's packets are handled in order: once this round trip is
+    // done, so is the leave.
+    send(&mut ws, "40/other,").await;
+    assert!(next(&mut ws).await.unwrap().starts_with("44/other,"));
     assert_eq!(io.of("/custom").socket_count(), 0);
     assert_eq!(io.sockets().socket_count(), 1);
     io.emit("still", ()).unwrap();
@@ -165,7 +166,10 @@ async fn child_after_last_socket_leaves(cleanup: bool) -> usize {
     assert!(next(&mut ws).await.unwrap().starts_with("40/dyn-1,"));
     assert_eq!(parent.children().len(), 1);
     send(&mut ws, "41/dyn-1,").await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Handled in order: once the next CONNECT is answered, the leave (and
+    // the cleanup it triggers) is done.
+    send(&mut ws, "40/nowhere,").await;
+    assert!(next(&mut ws).await.unwrap().starts_with("44/nowhere,"));
     parent.children().len()
 }
 

@@ -296,6 +296,9 @@ async fn broadcasts_reach_each_client_in_the_order_they_were_emitted() {
             }
         });
     });
+    // Connection handlers run in order: a socket this one hears of has its
+    // `say` handler.
+    let mut ready = support::sockets_of(&io.of("/"));
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     const CLIENTS: usize = 3;
     const EACH: u32 = 40;
@@ -304,9 +307,9 @@ async fn broadcasts_reach_each_client_in_the_order_they_were_emitted() {
         let mut ws = client(addr).await;
         send(&mut ws, &format!(r#"40{{"name":"c{i}"}}"#)).await;
         next(&mut ws).await;
+        ready.recv().await.unwrap();
         wss.push(ws);
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
     let tasks: Vec<_> = wss
         .into_iter()
         .map(|mut ws: Ws| {

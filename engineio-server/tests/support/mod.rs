@@ -130,7 +130,7 @@ impl TestServer {
     pub async fn wait_no_sessions(&self) {
         tokio::time::timeout(WAIT, async {
             while self.server.session_count() > 0 {
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                tokio::task::yield_now().await;
             }
         })
         .await
