@@ -6,28 +6,13 @@
 // screenshots, prints what it saw.
 // Usage: node browser_admin.js <url> <password> <screenshot dir>
 "use strict";
-const { chromium } = require("playwright-core");
+const { launch, report } = require("./browser");
 const [url, password, shots] = process.argv.slice(2);
 const seen = { steps: [] };
-const finish = (code) => {
-  process.stdout.write(JSON.stringify(seen));
-  process.exit(code);
-};
-setTimeout(() => finish(1), 90000);
+const finish = report(seen, 90000);
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launch();
   const errors = [];
   const step = (name) => seen.steps.push(name);
 

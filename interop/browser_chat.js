@@ -4,28 +4,13 @@
 // messages. Saves a screenshot of each page, prints what it checked.
 // Usage: node browser_chat.js <url> <screenshot dir>
 "use strict";
-const { chromium } = require("playwright-core");
+const { launch, report } = require("./browser");
 const [url, shots] = process.argv.slice(2);
 const seen = {};
-const finish = (code) => {
-  process.stdout.write(JSON.stringify(seen));
-  process.exit(code);
-};
-setTimeout(() => finish(1), 60000);
+const finish = report(seen, 60000);
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launch();
   const errors = [];
   const open = async (nickname) => {
     const page = await browser.newPage();

@@ -5,8 +5,7 @@
 
 use std::net::SocketAddr;
 
-use socketio_server::extract::Data;
-use socketio_server::{Server, Socket, Value};
+use socketio_server::Server;
 use support::{client, next, send, Ws};
 
 mod support;
@@ -14,14 +13,7 @@ mod support;
 /// A server whose sockets of `/` echo `echo` (data).
 async fn echo_server() -> (Server, SocketAddr) {
     let io = Server::builder().without_client_bundle().build();
-    io.on_connection(|socket: Socket| async move {
-        socket.on(
-            "echo",
-            |socket: Socket, Data(data): Data<Value>| async move {
-                let _ = socket.emit("echo", data);
-            },
-        );
-    });
+    support::echoes(&io);
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     (io, addr)
 }

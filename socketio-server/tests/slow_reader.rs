@@ -4,8 +4,7 @@
 //! test binary, so that the process's memory is this test's.
 #![allow(clippy::unwrap_used)]
 
-use socketio_server::extract::Data;
-use socketio_server::{Server, Socket, Value};
+use socketio_server::{Server, Value};
 use support::{client, next, send, Ws};
 
 mod support;
@@ -37,14 +36,7 @@ async fn a_reader_that_stops_while_100_mib_are_broadcast_is_cut_off_and_memory_s
         .engine(|e| e.lag(1 << 20, std::time::Duration::from_millis(300)))
         .build();
     let mut sockets = support::sockets_of(&io.sockets());
-    io.on_connection(|socket: Socket| async move {
-        socket.on(
-            "echo",
-            |socket: Socket, Data(data): Data<Value>| async move {
-                let _ = socket.emit("echo", data);
-            },
-        );
-    });
+    support::echoes(&io);
     let addr = io.listen("127.0.0.1:0").await.unwrap();
     let mut reader = joined(addr).await;
     sockets.recv().await.unwrap();

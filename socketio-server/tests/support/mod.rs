@@ -149,3 +149,15 @@ pub fn sockets_of(ns: &socketio_server::Namespace) -> mpsc::UnboundedReceiver<So
     });
     rx
 }
+
+/// Sockets of `/` answer `echo` (data) with `echo` (data).
+pub fn echoes(io: &Server) {
+    io.on_connection(|socket: Socket| async move {
+        socket.on(
+            "echo",
+            |socket: Socket, socketio_server::Data(data): socketio_server::Data<socketio_server::Value>| async move {
+                let _ = socket.emit("echo", data);
+            },
+        );
+    });
+}
