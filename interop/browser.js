@@ -5,7 +5,7 @@
 const { chromium } = require("playwright-core");
 
 // Chromium without sandbox, GPU or background traffic.
-exports.launch = () =>
+const launch = () =>
   chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
@@ -19,13 +19,24 @@ exports.launch = () =>
     ],
   });
 
-// `seen`, printed as JSON when `finish(code)` is called, or with exit code
-// 1 after `limitMs`.
-exports.report = (seen, limitMs) => {
+// Runs `body(browser, errors)` with a new Chromium, the page errors it
+// collects going to `seen.errors`; prints `seen` as JSON at the end, and
+// exits 1 on a failure or after `limitMs`.
+exports.run = (seen, limitMs, body) => {
   const finish = (code) => {
     process.stdout.write(JSON.stringify(seen));
     process.exit(code);
   };
   setTimeout(() => finish(1), limitMs);
-  return finish;
+  (async () => {
+    const browser = await launch();
+    const errors = [];
+    await body(browser, errors);
+    seen.errors = errors;
+    await browser.close();
+    finish(0);
+  })().catch((e) => {
+    seen.failure = String(e);
+    finish(1);
+  });
 };

@@ -6,14 +6,10 @@
 // screenshots, prints what it saw.
 // Usage: node browser_admin.js <url> <password> <screenshot dir>
 "use strict";
-const { launch, report } = require("./browser");
+const { run } = require("./browser");
 const [url, password, shots] = process.argv.slice(2);
 const seen = { steps: [] };
-const finish = report(seen, 90000);
-
-(async () => {
-  const browser = await launch();
-  const errors = [];
+run(seen, 90000, async (browser, errors) => {
   const step = (name) => seen.steps.push(name);
 
   // A chat user in "lobby".
@@ -84,10 +80,4 @@ const finish = report(seen, 90000);
   await admin.waitForFunction(() => !document.querySelector("[class*=transition-enter], [class*=transition-leave]"));
   await admin.screenshot({ path: `${shots}/admin-ui-dashboard.png` });
 
-  seen.errors = errors;
-  await browser.close();
-  finish(0);
-})().catch((e) => {
-  seen.failure = String(e);
-  finish(1);
 });

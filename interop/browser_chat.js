@@ -4,14 +4,10 @@
 // messages. Saves a screenshot of each page, prints what it checked.
 // Usage: node browser_chat.js <url> <screenshot dir>
 "use strict";
-const { launch, report } = require("./browser");
+const { run } = require("./browser");
 const [url, shots] = process.argv.slice(2);
 const seen = {};
-const finish = report(seen, 60000);
-
-(async () => {
-  const browser = await launch();
-  const errors = [];
+run(seen, 60000, async (browser, errors) => {
   const open = async (nickname) => {
     const page = await browser.newPage();
     page.on("pageerror", (e) => errors.push(`${nickname}: ${e.message}`));
@@ -48,10 +44,4 @@ const finish = report(seen, 60000);
   seen.bobLog = await lines(bob);
   await ada.screenshot({ path: `${shots}/chat-ada.png` });
   await bob.screenshot({ path: `${shots}/chat-bob.png` });
-  seen.errors = errors;
-  await browser.close();
-  finish(0);
-})().catch((e) => {
-  seen.failure = String(e);
-  finish(1);
 });
