@@ -384,7 +384,9 @@ impl<C: Connection> Entry<C> {
                                 stats.message_in(state.session.transport(), m.len())
                             }
                             Event::Upgraded => stats.upgrade(),
-                            Event::Closed(reason) => stats.close(*reason),
+                            Event::Closed(reason) => {
+                                stats.close(*reason, state.session.transport());
+                            }
                         }
                         event
                     }

@@ -54,6 +54,9 @@ impl Traffic {
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     handshakes: [AtomicU64; 2],
+    /// Sessions on long-polling now: one more at a polling handshake, one
+    /// less when such a session upgrades or closes.
+    polling: AtomicU64,
     upgrades: AtomicU64,
     closes: [AtomicU64; REASONS.len()],
     traffic: [Traffic; 2],
@@ -62,14 +65,22 @@ pub(crate) struct Stats {
 impl Stats {
     pub(crate) fn handshake(&self, transport: Transport) {
         self.handshakes[transport_index(transport)].fetch_add(1, Ordering::Relaxed);
+        if transport == Transport::Polling {
+            self.polling.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn upgrade(&self) {
         self.upgrades.fetch_add(1, Ordering::Relaxed);
+        self.polling.fetch_sub(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn close(&self, reason: CloseReason) {
+    /// A session closed, on `transport`.
+    pub(crate) fn close(&self, reason: CloseReason, transport: Transport) {
         self.closes[reason_index(reason)].fetch_add(1, Ordering::Relaxed);
+        if transport == Transport::Polling {
+            self.polling.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn message_in(&self, transport: Transport, bytes: usize) {
@@ -86,10 +97,10 @@ impl Stats {
         traffic.bytes_out.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
-    pub(crate) fn snapshot(&self, polling_sessions: usize, sessions: usize) -> EngineStats {
+    pub(crate) fn snapshot(&self, sessions: usize) -> EngineStats {
         EngineStats {
             sessions,
-            polling_sessions,
+            polling_sessions: self.polling.load(Ordering::Relaxed) as usize,
             handshakes_polling: self.handshakes[0].load(Ordering::Relaxed),
             handshakes_websocket: self.handshakes[1].load(Ordering::Relaxed),
             upgrades: self.upgrades.load(Ordering::Relaxed),

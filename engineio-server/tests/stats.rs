@@ -63,4 +63,12 @@ async fn sessions_upgrades_closes_and_traffic_by_transport_are_counted() {
     assert_eq!((stats.sessions, stats.closed()), (0, 2));
     assert_eq!(closes(&t, CloseReason::TransportClose), 2);
     assert_eq!(closes(&t, CloseReason::PingTimeout), 0);
+
+    // A session that closes while on polling leaves the polling count.
+    let (sid, _) = handshake(t.addr, 4).await;
+    t.next_connect().await;
+    assert_eq!(t.server.stats().polling_sessions, 1);
+    assert_eq!(post(t.addr, &polling(&sid), "1").await.text(), "ok");
+    assert_eq!(t.next_close().await, CloseReason::TransportClose);
+    assert_eq!(t.server.stats().polling_sessions, 0);
 }

@@ -131,7 +131,10 @@ pub trait Adapter: Send + Sync + 'static {
         offset: &str,
     ) -> Result<Option<RestoredSession>, Error>;
 
-    /// Registers a listener for room events.
+    /// Registers a listener for room events. Call listeners with no lock
+    /// of the adapter held: a listener may use the adapter again (the
+    /// admin UI's broadcasts each room change; user code may join or
+    /// leave).
     fn on_room_event(&self, listener: RoomListener);
 
     /// Every room with a member on any server (Node's `allRooms()` of the

@@ -31,7 +31,13 @@ async fn the_cluster_comes_back_after_redis_restarts() {
     until_cluster_of(&a, 2).await;
     until_cluster_of(&b, 2).await;
     a.emit("back", ()).unwrap();
-    assert_eq!(next(&mut cb).await, r#"42["back"]"#);
+    // "alone" may reach B late, published once Redis was back (Node's
+    // client queues commands while it reconnects, too); nothing else may.
+    let mut seen = next(&mut cb).await;
+    if seen == r#"42["alone"]"# {
+        seen = next(&mut cb).await;
+    }
+    assert_eq!(seen, r#"42["back"]"#);
     assert_eq!(next(&mut ca).await, r#"42["back"]"#);
     assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
 }

@@ -55,6 +55,15 @@ impl fmt::Debug for DynamicNamespace {
 }
 
 impl DynamicNamespace {
+    /// What metrics call every child of this dynamic namespace (children
+    /// are named by clients: one series each would have no bound).
+    pub(crate) fn metrics_label(&self) -> String {
+        match &self.0.matcher {
+            Matcher::Regex(r) => format!("dynamic:{}", r.as_str()),
+            Matcher::Predicate(_) => "dynamic:<predicate>".to_owned(),
+        }
+    }
+
     pub(crate) fn regex(regex: Regex) -> Self {
         Self::with(Matcher::Regex(regex))
     }

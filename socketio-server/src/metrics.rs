@@ -8,6 +8,8 @@
 //! sockets per namespace and the engine's counters (sessions, handshakes,
 //! upgrades, closes by reason, messages and bytes in and out by transport).
 
+use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
@@ -24,7 +26,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::server::ServerInner;
-use crate::{DisconnectReason, Server};
+use crate::{DisconnectReason, Namespace, Server};
 
 /// The content type of the OpenMetrics text format.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -62,29 +64,45 @@ impl Counted {
     }
 }
 
+thread_local! {
+    /// Deliveries made inside [`unobserved`] on this thread.
+    static UNOBSERVED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, whose deliveries are not broadcasts for the fan-out metric (an
+/// emit to one socket through the adapter, the admin UI's own events).
+/// Adapters deliver locally on the caller's thread, within the call.
+pub(crate) fn unobserved<R>(f: impl FnOnce() -> R) -> R {
+    let before = UNOBSERVED.with(|u| u.replace(true));
+    let result = f();
+    UNOBSERVED.with(|u| u.set(before));
+    result
+}
+
 /// Where the server counts, once metrics are asked for (nothing is counted
-/// before: a server without metrics pays one atomic load per event).
+/// before: a server without metrics pays one atomic load per event). Each
+/// namespace holds it.
 #[derive(Debug, Default)]
 pub(crate) struct Hooks {
     counted: OnceLock<Arc<Counted>>,
 }
 
 impl Hooks {
-    pub(crate) fn socket_connected(&self, namespace: &str) {
+    pub(crate) fn socket_connected(&self, ns: &Namespace) {
         if let Some(c) = self.counted.get() {
             c.connections
                 .get_or_create(&NamespaceLabel {
-                    namespace: namespace.to_owned(),
+                    namespace: ns.metrics_label(),
                 })
                 .inc();
         }
     }
 
-    pub(crate) fn socket_disconnected(&self, namespace: &str, reason: DisconnectReason) {
+    pub(crate) fn socket_disconnected(&self, ns: &Namespace, reason: DisconnectReason) {
         if let Some(c) = self.counted.get() {
             c.disconnections
                 .get_or_create(&DisconnectLabels {
-                    namespace: namespace.to_owned(),
+                    namespace: ns.metrics_label(),
                     reason: reason.as_str(),
                 })
                 .inc();
@@ -93,7 +111,9 @@ impl Hooks {
 
     pub(crate) fn broadcast(&self, recipients: usize) {
         if let Some(c) = self.counted.get() {
-            c.fan_out.observe(recipients as f64);
+            if !UNOBSERVED.with(Cell::get) {
+                c.fan_out.observe(recipients as f64);
+            }
         }
     }
 
@@ -119,11 +139,14 @@ impl Collector for Scraped {
             None,
             MetricType::Gauge,
         )?;
+        // The children of a dynamic namespace are summed under its label.
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for ns in server.inner().namespace_list() {
-            let label = NamespaceLabel {
-                namespace: ns.name().to_owned(),
-            };
-            ConstGauge::new(ns.socket_count() as i64).encode(sockets.encode_family(&label)?)?;
+            *counts.entry(ns.metrics_label()).or_default() += ns.socket_count();
+        }
+        for (namespace, count) in counts {
+            let label = NamespaceLabel { namespace };
+            ConstGauge::new(count as i64).encode(sockets.encode_family(&label)?)?;
         }
         let stats = server.engine().stats();
         let gauge = |encoder: &mut DescriptorEncoder<'_>, name, help, value: usize| {

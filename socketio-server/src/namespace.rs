@@ -62,6 +62,8 @@ pub(crate) struct NsInner {
     /// encoded once (as Node's `nsp._ids`).
     ack_ids: AtomicU64,
     parsers: Parsers,
+    /// Where the server counts metrics.
+    metrics: Arc<crate::metrics::Hooks>,
 }
 
 /// The encoders for each protocol revision.
@@ -123,6 +125,7 @@ impl Namespace {
             server_side: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
             parsers,
+            metrics: server.metrics().clone(),
         });
         let local: Arc<dyn LocalSockets> = inner.clone();
         let adapter = server.adapters().create(Arc::downgrade(&local));
@@ -344,6 +347,19 @@ impl Namespace {
         }
     }
 
+    /// What metrics call this namespace: its name, or its dynamic
+    /// parent's pattern for a child.
+    pub(crate) fn metrics_label(&self) -> String {
+        match &self.0.parent {
+            Some(parent) => parent.metrics_label(),
+            None => self.name().to_owned(),
+        }
+    }
+
+    pub(crate) fn metrics(&self) -> &crate::metrics::Hooks {
+        &self.0.metrics
+    }
+
     /// Whether connection state recovery is on.
     pub(crate) fn recovery(&self) -> bool {
         self.0.recovery
@@ -366,8 +382,8 @@ impl Namespace {
 
     /// Tells the connection handlers of a new socket.
     pub(crate) fn connected(&self, socket: &Socket) {
+        self.0.metrics.socket_connected(self);
         if let Some(server) = self.server() {
-            server.metrics().socket_connected(self.name());
             if let Some(instrument) = server.instrument() {
                 instrument.socket_connected(socket);
             }
@@ -390,7 +406,7 @@ impl NsInner {
         &self,
         ids: &[SocketId],
         packet: &Packet,
-        mut send: impl FnMut(&Socket, &[OutgoingMessage]),
+        mut send: impl FnMut(&Socket, &[OutgoingMessage]) -> bool,
     ) {
         let mut encoded: [Option<Vec<OutgoingMessage>>; 2] = [None, None];
         // Outgoing listeners are user code: they run once the sockets' lock
@@ -412,13 +428,12 @@ impl NsInner {
                 if socket.watches_outgoing() {
                     watchers.push(socket.clone());
                 }
-                send(socket, messages);
-                reached += 1;
+                if send(socket, messages) {
+                    reached += 1;
+                }
             }
         }
-        if let Some(server) = self.server.upgrade() {
-            server.metrics().broadcast(reached);
-        }
+        self.metrics.broadcast(reached);
         for socket in watchers {
             socket.notify_outgoing(packet);
         }
@@ -435,7 +450,7 @@ impl LocalSockets for NsInner {
         self.each_target(sockets, packet, |socket, messages| {
             socket
                 .shared_client()
-                .send_messages(messages, flags.volatile);
+                .send_messages(messages, flags.volatile)
         });
     }
 
@@ -465,26 +480,37 @@ impl LocalSockets for NsInner {
             if let Some(id) = packet.id() {
                 socket.register_ack(id, AckWaiter::Many(acks.clone()));
             }
-            if socket
+            let queued = socket
                 .shared_client()
-                .send_messages(messages, flags.volatile)
-            {
-                sent += 1;
-            }
+                .send_messages(messages, flags.volatile);
+            sent += usize::from(queued);
+            queued
         });
         sent
     }
 
     fn details(&self, sockets: &[SocketId]) -> Vec<SocketDetails> {
+        // An instrumented server tells the admin UIs of the cluster each
+        // socket's connection in `data._admin`, as Node's does.
+        let instrumented = self
+            .server
+            .upgrade()
+            .is_some_and(|server| server.instrument().is_some());
         let local = read(&self.sockets);
         sockets
             .iter()
             .filter_map(|id| local.get(id))
-            .map(|socket| SocketDetails {
-                id: socket.id().clone(),
-                rooms: socket.rooms(),
-                handshake: socket.handshake().clone(),
-                data: socket.data_value(),
+            .map(|socket| {
+                let mut data = socket.data_value();
+                if instrumented {
+                    crate::admin::tag_connection(socket, &mut data);
+                }
+                SocketDetails {
+                    id: socket.id().clone(),
+                    rooms: socket.rooms(),
+                    handshake: socket.handshake().clone(),
+                    data,
+                }
             })
             .collect()
     }

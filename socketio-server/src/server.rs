@@ -47,14 +47,14 @@ pub(crate) struct ServerInner {
     /// The admin UI's instrumentation, once `instrument` is called.
     instrument: OnceLock<Arc<Instrument>>,
     /// Where metrics are counted, once asked for.
-    metrics: metrics::Hooks,
+    metrics: Arc<metrics::Hooks>,
     /// The metrics endpoint, if the builder set its path.
     metrics_endpoint: Option<Arc<Endpoint>>,
 }
 
 impl ServerInner {
     /// Where metrics are counted.
-    pub(crate) fn metrics(&self) -> &metrics::Hooks {
+    pub(crate) fn metrics(&self) -> &Arc<metrics::Hooks> {
         &self.metrics
     }
 
@@ -286,7 +286,7 @@ impl Server {
             states: parts.states,
             bundle: parts.bundle,
             instrument: OnceLock::new(),
-            metrics: metrics::Hooks::default(),
+            metrics: Arc::default(),
             metrics_endpoint: parts.metrics_endpoint,
         });
         let server = Self(inner);

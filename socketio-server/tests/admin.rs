@@ -213,6 +213,22 @@ async fn the_ui_makes_sockets_join_leave_receive_and_disconnect() {
     send(&mut admin, r#"42/admin,["emit","/","room1","lost"]"#).await;
     send(&mut admin, r#"42/admin,["emit","/",null,"all"]"#).await;
     assert_eq!(next(&mut user).await.unwrap(), r#"42["all"]"#);
+    // A filter that is neither a room nor a list of rooms is ignored (not
+    // taken for "every socket"); a list of rooms is a filter.
+    send(&mut admin, r#"42/admin,["join","/","r2",7]"#).await;
+    send(&mut admin, r#"42/admin,["emit","/",["r2","r3"],"in-r2"]"#).await;
+    send(&mut admin, r#"42/admin,["emit","/",null,"all2"]"#).await;
+    assert_eq!(next(&mut user).await.unwrap(), r#"42["all2"]"#);
+    // Other servers' admin UIs learn each socket's connection from
+    // `data._admin`, as Node's instrumentation keeps it.
+    let fetched = io.fetch_sockets().await.unwrap();
+    let user_data = fetched.iter().find(|s| s.id() == &id).unwrap().data_value();
+    let client_id = user_data.get("_admin").and_then(|a| a.get("clientId"));
+    assert_eq!(
+        client_id.and_then(|c| c.as_str()).map(str::len),
+        Some(12),
+        "{user_data:?}"
+    );
     // Malformed requests and unknown namespaces are ignored.
     send(&mut admin, r#"42/admin,["join",7]"#).await;
     send(&mut admin, r#"42/admin,["emit","/nowhere",null,"x"]"#).await;
@@ -253,4 +269,16 @@ async fn a_readonly_ui_only_watches() {
     }
     let rooms = io.sockets().sockets()[0].rooms();
     assert_eq!(rooms.len(), 1, "{rooms:?}");
+}
+
+#[test]
+fn an_instrumented_server_is_freed_when_dropped() {
+    let io = Server::builder().build();
+    io.instrument(AdminUi::new(AdminAuth::None)).unwrap();
+    let admin_adapter = std::sync::Arc::downgrade(io.of("/admin").adapter());
+    drop(io);
+    assert!(
+        admin_adapter.upgrade().is_none(),
+        "the admin namespace outlives its server"
+    );
 }

@@ -129,3 +129,40 @@ async fn without_a_path_there_is_no_endpoint_but_a_registry_of_ones_own_works() 
         ],
     );
 }
+
+#[tokio::test]
+async fn fan_out_counts_broadcasts_only_and_dynamic_children_share_a_label() {
+    let io = Server::builder()
+        .connection_state_recovery(socketio_server::Recovery::default())
+        .metrics_path("/metrics")
+        .build();
+    let mut sockets = sockets_of(&io.sockets());
+    io.of_regex(socketio_server::Regex::new(r"^/room-\d+$").unwrap());
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    let mut ws = client(addr).await;
+    send(&mut ws, "40").await;
+    next(&mut ws).await;
+    let socket: Socket = sockets.recv().await.unwrap();
+    // With recovery on, an emit to one socket goes through the adapter:
+    // still not a broadcast.
+    socket.emit("one", ()).unwrap();
+    assert!(next(&mut ws).await.unwrap().starts_with(r#"42["one""#));
+    io.emit("all", ()).unwrap();
+    assert!(next(&mut ws).await.unwrap().starts_with(r#"42["all""#));
+    for room in ["/room-1", "/room-2"] {
+        send(&mut ws, &format!("40{room},")).await;
+        assert!(next(&mut ws)
+            .await
+            .unwrap()
+            .starts_with(&format!("40{room},")));
+    }
+    let (_, _, text) = request(addr, "GET", "/metrics").await;
+    assert_lines(
+        &text,
+        &[
+            "socketio_broadcast_recipients_count 1",
+            r#"socketio_connections_total{namespace="dynamic:^/room-\\d+$"} 2"#,
+            r#"socketio_sockets{namespace="dynamic:^/room-\\d+$"} 2"#,
+        ],
+    );
+}

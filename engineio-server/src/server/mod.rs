@@ -147,12 +147,7 @@ impl<H: Handler> Server<H> {
     /// many on long-polling), handshakes, upgrades, closes by reason, and
     /// messages and bytes in and out by transport.
     pub fn stats(&self) -> EngineStats {
-        let entries: Vec<_> = self.inner.sessions().values().cloned().collect();
-        let polling = entries
-            .iter()
-            .filter(|entry| entry.core.lock().session.transport() == Transport::Polling)
-            .count();
-        self.inner.stats.snapshot(polling, entries.len())
+        self.inner.stats.snapshot(self.session_count())
     }
 
     /// A handle on the session `sid`, if it is open.

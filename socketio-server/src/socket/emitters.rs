@@ -64,9 +64,7 @@ pub(super) async fn request_ack<T: DeserializeOwned>(
     };
     // The sender is dropped when the socket leaves.
     let answer = answer.map_err(|_| Error::Disconnected)?;
-    if let Some(server) = socket.0.ns.server() {
-        server.metrics().ack_round_trip(sent_at.elapsed());
-    }
+    socket.0.ns.metrics().ack_round_trip(sent_at.elapsed());
     from_args(&answer).map_err(|e| Error::Serde(e.to_string()))
 }
 

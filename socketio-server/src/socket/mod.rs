@@ -201,7 +201,10 @@ impl Socket {
                 return Err(Error::Disconnected);
             }
             let only = BroadcastOptions::socket(&self.0.id);
-            return Ok(self.0.ns.adapter().broadcast(packet, only)?);
+            // One socket: not a broadcast, for the fan-out metric.
+            return Ok(crate::metrics::unobserved(|| {
+                self.0.ns.adapter().broadcast(packet, only)
+            })?);
         }
         self.notify_outgoing(&packet);
         self.send_packet(&packet)
@@ -474,11 +477,7 @@ impl Socket {
         }
         self.0.ns.adapter().del_all(&self.0.id);
         self.0.ns.remove(&self.0.id);
-        if let Some(server) = self.0.ns.server() {
-            server
-                .metrics()
-                .socket_disconnected(self.0.ns.name(), reason);
-        }
+        self.0.ns.metrics().socket_disconnected(&self.0.ns, reason);
         self.0.client.remove(self.0.ns.name());
         // Dropping the senders fails every `emit_with_ack` still waiting.
         lock(&self.0.acks).clear();

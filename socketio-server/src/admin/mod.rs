@@ -17,8 +17,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use socketio_adapter::RoomEvent;
 use socketio_parser::{JsDate, Value};
 
+mod operations;
+mod stats;
+
 use crate::server::ServerInner;
 use crate::{Args, DisconnectReason, Error, Namespace, RemoteSocket, Server, Socket, SocketId};
+use stats::{emit_stats, BaseStats};
 
 /// How an admin UI proves who it is.
 #[derive(Debug, Clone)]
@@ -151,10 +155,14 @@ pub(crate) struct Instrument {
     /// Session ids given to UIs that logged in (Node's in-memory store).
     sessions: Mutex<HashSet<String>>,
     /// Session ids to send to sockets that logged in and are joining.
-    pending_sessions: Mutex<HashMap<SocketId, String>>,
+    pending_sessions: Mutex<HashMap<SocketId, (String, Instant)>>,
     /// Aggregated events since the last `server_stats`.
     aggregated: Mutex<Vec<Value>>,
     stats_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The server closed: the stats task must not start again.
+    stopped: std::sync::atomic::AtomicBool,
+    /// Password checks running at once (bcrypt is slow on purpose).
+    checks: tokio::sync::Semaphore,
 }
 
 impl Server {
@@ -180,6 +188,8 @@ impl Server {
             pending_sessions: Mutex::default(),
             aggregated: Mutex::default(),
             stats_task: Mutex::default(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            checks: tokio::sync::Semaphore::new(2),
         });
         if !self.inner().set_instrument(instrument.clone()) {
             return Err(Error::InvalidAdminConfig(
@@ -198,7 +208,9 @@ impl Server {
         let features = options.features();
         let readonly = options.readonly;
         let weak_io = Arc::downgrade(self.inner());
-        let on_admin = instrument.clone();
+        // Weak: the admin namespace holds this handler, and the
+        // instrumentation holds the namespace.
+        let on_admin = Arc::downgrade(&instrument);
         let base = Arc::new(BaseStats::new(options.server_id));
         let stats_base = base.clone();
         admin.on_connection(move |socket: Socket| {
@@ -209,15 +221,18 @@ impl Server {
                 stats_base.clone(),
             );
             async move {
-                let Some(io) = io.upgrade().map(Self::from_inner) else {
+                let (Some(io), Some(instrument)) =
+                    (io.upgrade().map(Self::from_inner), instrument.upgrade())
+                else {
                     return;
                 };
                 instrument.start_stats(Arc::downgrade(io.inner()), base.clone());
-                if let Some(session) = lock(&instrument.pending_sessions).remove(socket.id()) {
+                let pending = lock(&instrument.pending_sessions).remove(socket.id());
+                if let Some((session, _)) = pending {
                     let _ = socket.emit("session", (session,));
                 }
                 if !readonly {
-                    operations(&io, &socket);
+                    operations::register(&io, &socket);
                 }
                 let _ = socket.emit(
                     "config",
@@ -261,12 +276,15 @@ fn authenticate(admin: &Namespace, instrument: &Arc<Instrument>, username: Strin
             }
             let password = field("password").unwrap_or_default();
             let hash = hash.clone();
-            // bcrypt is slow on purpose: off the runtime's threads.
+            // bcrypt is slow on purpose: off the runtime's threads, two at
+            // a time at most, whoever asks.
+            let permit = instrument.checks.acquire().await.map_err(|_| refused())?;
             let matches = tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash))
                 .await
                 .ok()
                 .and_then(Result::ok)
                 .unwrap_or(false);
+            drop(permit);
             if !matches {
                 return Err(refused());
             }
@@ -275,82 +293,15 @@ fn authenticate(admin: &Namespace, instrument: &Arc<Instrument>, username: Strin
                 .as_str()
                 .to_owned();
             lock(&instrument.sessions).insert(session.clone());
-            lock(&instrument.pending_sessions).insert(socket.id().clone(), session);
+            let mut pending = lock(&instrument.pending_sessions);
+            // A socket refused later (another middleware, a lost connection)
+            // never takes its id: forget those after a minute.
+            let now = Instant::now();
+            pending.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(60));
+            pending.insert(socket.id().clone(), (session, now));
             Ok(())
         }
     });
-}
-
-/// The operations the UI asks for, on existing namespaces only.
-fn operations(io: &Server, socket: &Socket) {
-    let server = io.clone();
-    socket.on("emit", move |Args(args): Args| {
-        let server = server.clone();
-        async move {
-            let mut args = args.into_iter();
-            let (Some(nsp), filter, Some(event)) = (args.next(), args.next(), args.next()) else {
-                return;
-            };
-            let (Some(ns), Some(event)) = (existing(&server, &nsp), event.as_str()) else {
-                return;
-            };
-            let rest = Args(args.collect());
-            let sent = match filter.as_ref().and_then(Value::as_str) {
-                Some(room) if !room.is_empty() => ns.to(room).emit(event, rest),
-                _ => ns.emit(event, rest),
-            };
-            if let Err(e) = sent {
-                tracing::debug!(error = %e, "the admin UI's emit failed");
-            }
-        }
-    });
-    for (event, join) in [("join", true), ("leave", false)] {
-        let server = io.clone();
-        socket.on(event, move |Args(args): Args| {
-            let server = server.clone();
-            async move {
-                let (Some(ns), Some(room)) = (
-                    args.first().and_then(|nsp| existing(&server, nsp)),
-                    args.get(1).and_then(Value::as_str),
-                ) else {
-                    return;
-                };
-                let target = match args.get(2).and_then(Value::as_str) {
-                    Some(filter) if !filter.is_empty() => ns.to(filter),
-                    _ => ns.broadcast(),
-                };
-                let done = if join {
-                    target.sockets_join([room]).await
-                } else {
-                    target.sockets_leave([room]).await
-                };
-                if let Err(e) = done {
-                    tracing::debug!(error = %e, "the admin UI's {} failed", if join { "join" } else { "leave" });
-                }
-            }
-        });
-    }
-    let server = io.clone();
-    socket.on("_disconnect", move |Args(args): Args| {
-        let server = server.clone();
-        async move {
-            let Some(ns) = args.first().and_then(|nsp| existing(&server, nsp)) else {
-                return;
-            };
-            let close = matches!(args.get(1), Some(Value::Bool(true)));
-            let target = match args.get(2).and_then(Value::as_str) {
-                Some(filter) if !filter.is_empty() => ns.to(filter),
-                _ => ns.broadcast(),
-            };
-            if let Err(e) = target.disconnect_sockets(close).await {
-                tracing::debug!(error = %e, "the admin UI's disconnect failed");
-            }
-        }
-    });
-}
-
-fn existing(io: &Server, nsp: &Value) -> Option<Namespace> {
-    io.inner().existing_namespace(nsp.as_str()?)
 }
 
 /// Every socket of the cluster, in every namespace, as the UI shows them.
@@ -367,14 +318,39 @@ async fn all_sockets(io: &Server) -> Value {
     Value::Array(all)
 }
 
-/// A socket of this server, with its connection's id and transport.
-fn serialize(socket: &Socket) -> Value {
+/// The id and transport of a socket's connection, as the UI shows them.
+fn connection(socket: &Socket) -> (String, String) {
     let conn = socket.conn();
     let client_id: String = conn.sid().as_str().chars().take(12).collect();
+    (client_id, conn.transport().as_str().to_owned())
+}
+
+/// Adds `_admin: {clientId, transport}` to a socket's data for other
+/// servers' admin UIs (Node keeps it in `socket.data`); data that is not an
+/// object (or unset) is left as it is.
+pub(crate) fn tag_connection(socket: &Socket, data: &mut Value) {
+    if matches!(data, Value::Null) {
+        *data = Value::Object(Vec::new());
+    }
+    if let Value::Object(fields) = data {
+        let (client_id, transport) = connection(socket);
+        fields.retain(|(k, _)| k != "_admin");
+        fields.push((
+            "_admin".to_owned(),
+            Value::Object(vec![
+                ("clientId".to_owned(), Value::from(client_id)),
+                ("transport".to_owned(), Value::from(transport)),
+            ]),
+        ));
+    }
+}
+
+/// A socket of this server, with its connection's id and transport.
+fn serialize(socket: &Socket) -> Value {
     serialized(
         socket.id(),
         socket.namespace().name(),
-        Some((client_id, conn.transport().as_str().to_owned())),
+        Some(connection(socket)),
         socket.data_value(),
         socket.handshake(),
         socket.rooms().iter().map(|r| r.as_str().to_owned()),
@@ -463,8 +439,12 @@ fn timestamp() -> Value {
 }
 
 impl Instrument {
+    /// Emits to every UI of the cluster: volatile, so that a UI that lags
+    /// misses events rather than holding them, and so that connection
+    /// state recovery does not keep them.
     fn emit(&self, event: &str, args: Vec<Value>) {
-        if let Err(e) = self.admin.emit(event, Args(args)) {
+        let sent = crate::metrics::unobserved(|| self.admin.volatile().emit(event, Args(args)));
+        if let Err(e) = sent {
             tracing::debug!(event, error = %e, "not sent to the admin UI");
         }
     }
@@ -587,7 +567,7 @@ impl Instrument {
     /// no runtime yet (then the first UI to connect starts it).
     fn start_stats(self: &Arc<Self>, io: Weak<ServerInner>, base: Arc<BaseStats>) {
         let mut task = lock(&self.stats_task);
-        if task.is_none() {
+        if task.is_none() && !self.stopped.load(std::sync::atomic::Ordering::Acquire) {
             if let (Ok(runtime), Some(server)) =
                 (tokio::runtime::Handle::try_current(), io.upgrade())
             {
@@ -600,133 +580,10 @@ impl Instrument {
 
     /// The server is closing.
     pub(crate) fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::Release);
         if let Some(task) = lock(&self.stats_task).take() {
             task.abort();
-        }
-    }
-}
-
-/// What `server_stats` always says about this process.
-struct BaseStats {
-    server_id: String,
-    hostname: String,
-    pid: u32,
-    started: Instant,
-}
-
-impl BaseStats {
-    fn new(server_id: Option<String>) -> Self {
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "localhost".to_owned());
-        Self {
-            server_id: server_id.unwrap_or_else(|| hostname.clone()),
-            hostname,
-            pid: std::process::id(),
-            started: Instant::now(),
-        }
-    }
-
-    fn stats(&self, io: &Server, aggregated: Vec<Value>) -> Value {
-        let engine = io.engine().stats();
-        let namespaces: Vec<Value> = io
-            .inner()
-            .namespace_list()
-            .iter()
-            .map(|ns| {
-                Value::Object(vec![
-                    ("name".to_owned(), Value::from(ns.name())),
-                    (
-                        "socketsCount".to_owned(),
-                        Value::from(ns.socket_count() as u64),
-                    ),
-                ])
-            })
-            .collect();
-        let uptime = serde_json::Number::from_f64(self.started.elapsed().as_secs_f64())
-            .map_or(Value::Null, Value::Number);
-        Value::Object(vec![
-            ("serverId".to_owned(), Value::from(self.server_id.as_str())),
-            ("hostname".to_owned(), Value::from(self.hostname.as_str())),
-            ("pid".to_owned(), Value::from(u64::from(self.pid))),
-            ("uptime".to_owned(), uptime),
-            (
-                "clientsCount".to_owned(),
-                Value::from(engine.sessions as u64),
-            ),
-            (
-                "pollingClientsCount".to_owned(),
-                Value::from(engine.polling_sessions as u64),
-            ),
-            ("aggregatedEvents".to_owned(), Value::Array(aggregated)),
-            ("namespaces".to_owned(), Value::Array(namespaces)),
-        ])
-    }
-}
-
-/// Every second, the engine's counters become aggregated events of that
-/// second; every two seconds, `server_stats` carries them to the UI.
-async fn emit_stats(
-    io: Weak<ServerInner>,
-    instrument: Arc<Instrument>,
-    base: Arc<BaseStats>,
-    since: engineio_server::EngineStats,
-) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last = since;
-    for tick in 0u64.. {
-        ticks.tick().await;
-        let Some(io) = io.upgrade().map(Server::from_inner) else {
-            return;
-        };
-        let now = io.engine().stats();
-        {
-            let second = now_millis() / 1000 * 1000;
-            let mut events = lock(&instrument.aggregated);
-            let mut push = |kind: &str, sub: Option<&str>, count: u64| {
-                if count > 0 {
-                    let mut fields = vec![
-                        ("timestamp".to_owned(), Value::from(second)),
-                        ("type".to_owned(), Value::from(kind)),
-                    ];
-                    if let Some(sub) = sub {
-                        fields.push(("subType".to_owned(), Value::from(sub)));
-                    }
-                    fields.push(("count".to_owned(), Value::from(count)));
-                    events.push(Value::Object(fields));
-                }
-            };
-            push(
-                "rawConnection",
-                None,
-                now.handshakes().saturating_sub(last.handshakes()),
-            );
-            for ((reason, n), (_, before)) in now.closes.iter().zip(&last.closes) {
-                push(
-                    "rawDisconnection",
-                    Some(reason.as_str()),
-                    n.saturating_sub(*before),
-                );
-            }
-            let (a, b) = (&now, &last);
-            let traffic = |f: fn(&engineio_server::TrafficStats) -> u64| {
-                (f(&a.polling) + f(&a.websocket)).saturating_sub(f(&b.polling) + f(&b.websocket))
-            };
-            push("packetsIn", None, traffic(|t| t.messages_in));
-            push("packetsOut", None, traffic(|t| t.messages_out));
-            push("bytesIn", None, traffic(|t| t.bytes_in));
-            push("bytesOut", None, traffic(|t| t.bytes_out));
-        }
-        last = now;
-        // Every two seconds from the start (a UI that connects gets the
-        // stats at once, without the aggregated events).
-        if tick % 2 == 0 && tick > 0 {
-            let aggregated = std::mem::take(&mut *lock(&instrument.aggregated));
-            instrument.emit("server_stats", vec![base.stats(&io, aggregated)]);
         }
     }
 }
