@@ -75,7 +75,10 @@ pub use handler::{Connection, Handler};
 pub use message::{Frame, OutgoingMessage};
 pub use response::ResponseBody;
 pub use server::{RemoteAddr, Server};
-pub use session::{Event, Session, SessionConfig, Timer, Transmit, UPGRADE_CHECK};
+pub use session::{
+    Event, GetAnswer, Overlap, PendingGet, Session, SessionConfig, Timer, Transmit, CLOSE_GRACE,
+    UPGRADE_CHECK,
+};
 pub use sid::Sid;
 pub use socket::{RequestInfo, Socket};
 pub use stats::{EngineStats, TrafficStats};

@@ -63,15 +63,6 @@ pub(crate) struct State {
     pub(crate) session: Session,
     /// Some thread is delivering this session's events.
     dispatching: bool,
-    /// A polling GET is waiting for packets.
-    pub(crate) get_pending: bool,
-    /// A polling POST is being read.
-    pub(crate) post_pending: bool,
-    /// The client closed the session with a CLOSE packet over polling while
-    /// no GET was waiting: until this time, one GET still gets the NOOP
-    /// that releases a pending GET. It was sent before the CLOSE, on
-    /// another connection, and Node would have read it first.
-    pub(crate) release_get_until: Option<Instant>,
     /// When the driver task will next wake by itself.
     driver_deadline: Option<Instant>,
     /// The latest WebSocket of the session; older ones must stand down.
@@ -137,9 +128,6 @@ impl Core {
             state: Mutex::new(State {
                 session,
                 dispatching: false,
-                get_pending: false,
-                post_pending: false,
-                release_get_until: None,
                 driver_deadline: None,
                 ws_generation: 0,
                 ws_close_frame: None,
@@ -447,8 +435,8 @@ impl<C: Connection> Entry<C> {
         loop {
             let linger = {
                 let mut state = self.core.lock();
-                match state.release_get_until {
-                    Some(until) if state.session.is_closed() && until > crate::clock::now() => {
+                match state.session.late_get_until() {
+                    Some(until) if until > crate::clock::now() => {
                         state.driver_deadline = Some(until);
                         Some(until)
                     }

@@ -293,9 +293,8 @@ impl<H: Handler> Server<H> {
             let mut state = entry.core.lock();
             if state.session.is_closed() {
                 // The GET the client sent before its CLOSE gets its NOOP.
-                let in_flight = head.method == Method::GET
-                    && !is_upgrade
-                    && state.release_get_until.take().is_some_and(|t| t > now);
+                let in_flight =
+                    head.method == Method::GET && !is_upgrade && state.session.admits_late_get(now);
                 if !in_flight {
                     // Closed, and gone from the table in a moment: Node has
                     // forgotten it already.

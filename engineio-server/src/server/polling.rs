@@ -3,7 +3,6 @@
 
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use engineio_protocol::{
@@ -18,13 +17,9 @@ use hyper::body::Body;
 use super::Server;
 use crate::config::RequestHead;
 use crate::response::{self, ResponseBody};
-use crate::session::{Session, Transmit};
+use crate::session::{GetAnswer, Session, Transmit};
 use crate::socket::{Core, Entry};
 use crate::{CloseReason, Connection, Handler};
-
-/// How long a session the client closed over polling stays known for the
-/// one GET that may still be in flight (see `State::release_get_until`).
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The first GET: a new session, answered with its OPEN packet (and
 /// anything the handler sent on connect).
@@ -63,41 +58,24 @@ pub(super) async fn get<H: Handler>(
     entry: Arc<Entry<H::Connection>>,
 ) -> Response<ResponseBody> {
     let core = &entry.core;
-    let settling = {
+    let get = {
         let mut state = core.lock();
-        if state.get_pending {
-            // Node: "overlap from client". The session is broken.
-            drop(state);
-            return overlap(server, &head, &entry, "overlapping GET");
-        }
-        state.get_pending = true;
-        let settling = state.session.handle_poll_request(crate::clock::now());
-        // The session may have a new, earlier deadline.
+        let get = state.session.begin_get(crate::clock::now());
+        // The session may have a new, earlier deadline, or be closed.
         core.wake_after_input(&state);
-        settling
+        get
     };
-    let mut pending = PendingGet {
+    let Ok(get) = get else {
+        // Node: "overlap from client". The session is broken.
+        return overlapped(server, &head, &entry, "overlapping GET");
+    };
+    let mut pending = Pending {
         entry: &entry,
         answered: false,
     };
-    let packets = loop {
-        {
-            let mut state = core.lock();
-            let packets = drain(&mut state.session);
-            if !packets.is_empty() {
-                break Some(packets);
-            }
-            if state.session.is_closed() {
-                // Closed with nothing queued: a NOOP if the client closed
-                // it, a CLOSE otherwise (a timeout, an error).
-                break Some(vec![state.session.final_poll_packet()]);
-            }
-            if state.session.transport() != Transport::Polling && !state.session.is_upgrading() {
-                // Upgraded meanwhile. A GET that came in once the probe was
-                // answered counts as sent after the upgrade, and is refused
-                // as it would have been had it arrived a moment later.
-                break (!settling).then(|| vec![Packet::Noop]);
-            }
+    let answer = loop {
+        if let Some(answer) = core.lock().session.answer_get(get) {
+            break answer;
         }
         core.poll_wake.notified().await;
     };
@@ -106,12 +84,12 @@ pub(super) async fn get<H: Handler>(
     if core.lock().session.is_closed() {
         core.driver_wake.notify_one();
     }
-    match packets {
-        Some(packets) => {
+    match answer {
+        GetAnswer::Packets(packets) => {
             let binary = core.supports_binary();
             payload_response(server, &head, &query, binary, &packets, |_| {})
         }
-        None => response::refuse(
+        GetAnswer::Refused => response::refuse(
             server.config(),
             &head,
             ErrorCode::BadRequest,
@@ -121,24 +99,19 @@ pub(super) async fn get<H: Handler>(
     }
 }
 
-/// Marks the GET as no longer pending; if it ends without an answer, the
-/// client aborted it, and the session closes (Node: "poll connection
-/// closed prematurely"), so abandoned sessions never pile up.
-struct PendingGet<'a, C: Connection> {
+/// Ends the GET with the session; if it ends without an answer, the
+/// client aborted it, and the session closes, so abandoned sessions never
+/// pile up.
+struct Pending<'a, C: Connection> {
     entry: &'a Entry<C>,
     answered: bool,
 }
 
-impl<C: Connection> Drop for PendingGet<'_, C> {
+impl<C: Connection> Drop for Pending<'_, C> {
     fn drop(&mut self) {
-        let mut state = self.entry.core.lock();
-        state.get_pending = false;
+        self.entry.core.lock().session.end_get(self.answered);
         if !self.answered {
             tracing::debug!(sid = %self.entry.core.sid(), "polling GET aborted");
-            state
-                .session
-                .handle_transport_closed(Transport::Polling, CloseReason::TransportError);
-            drop(state);
             self.entry.dispatch();
             self.entry.core.wake_all();
         }
@@ -160,14 +133,9 @@ where
 {
     let config = server.config();
     let core = &entry.core;
-    {
-        let mut state = core.lock();
-        if state.post_pending {
-            // Node: "data request overlap from client".
-            drop(state);
-            return overlap(server, &head, &entry, "overlapping POST");
-        }
-        state.post_pending = true;
+    if core.lock().session.begin_post().is_err() {
+        // Node: "data request overlap from client".
+        return overlapped(server, &head, &entry, "overlapping POST");
     }
     let _pending = PendingPost(core);
     let limits = BodyLimits {
@@ -219,17 +187,8 @@ where
     // closes the session could overtake the GET sent just before it.
     tokio::task::yield_now().await;
     {
-        let now = crate::clock::now();
         let mut state = core.lock();
-        for packet in packets {
-            state.session.handle_packet(Transport::Polling, packet, now);
-        }
-        if state.session.is_closed()
-            && state.session.final_poll_packet() == Packet::Noop
-            && !state.get_pending
-        {
-            state.release_get_until = now.checked_add(CLOSE_GRACE);
-        }
+        state.session.handle_post(packets, crate::clock::now());
         core.wake_after_input(&state);
     }
     entry.dispatch();
@@ -239,15 +198,16 @@ where
     response
 }
 
-/// A second GET (or POST) while one is pending: the session is broken,
-/// and closes with `transport error`.
-fn overlap<H: Handler>(
+/// A second GET (or POST) while one was pending: the session closed (with
+/// `transport error`), and this request is refused.
+fn overlapped<H: Handler>(
     server: &Server<H>,
     head: &RequestHead,
     entry: &Entry<H::Connection>,
     context: &'static str,
 ) -> Response<ResponseBody> {
-    close(entry, CloseReason::TransportError);
+    entry.dispatch();
+    entry.core.wake_all();
     response::refuse(server.config(), head, ErrorCode::BadRequest, None, context)
 }
 
@@ -255,7 +215,7 @@ struct PendingPost<'a>(&'a Core);
 
 impl Drop for PendingPost<'_> {
     fn drop(&mut self) {
-        self.0.lock().post_pending = false;
+        self.0.lock().session.end_post();
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! The driver feeds it what happens and asks it what to do:
 //!
-//! - inputs: [`Session::handle_packet`] (a packet from a transport),
+//! - inputs: [`Session::handle_packet`] (a packet from a transport), the
+//!   polling requests ([`Session::begin_get`], [`Session::begin_post`] and
+//!   their ends),
 //!   [`Session::handle_timeout`] (the time reached [`Session::poll_timeout`]),
 //!   [`Session::handle_upgrade_request`] (a WebSocket arrived for this sid),
 //!   [`Session::handle_transport_closed`], and from the application
@@ -15,6 +17,7 @@
 //! `poll_timeout` or the next input. The session never reads the clock:
 //! every input that depends on time takes `now`.
 
+mod polling;
 mod timer;
 
 use std::collections::VecDeque;
@@ -29,6 +32,7 @@ use crate::{CloseReason, Error, OutgoingMessage, Sid};
 /// WebSocket is probed, waits for the upgrade to settle before it is
 /// released with a NOOP (Node checks every 100 ms).
 pub const UPGRADE_CHECK: Duration = Duration::from_millis(100);
+pub use polling::{GetAnswer, Overlap, PendingGet, CLOSE_GRACE};
 pub use timer::Timer;
 use timer::TimerTable;
 
@@ -151,6 +155,7 @@ pub struct Session {
     outbox: VecDeque<Transmit>,
     buffered_bytes: usize,
     events: VecDeque<Event>,
+    requests: polling::Requests,
 }
 
 impl Session {
@@ -198,6 +203,7 @@ impl Session {
             outbox: VecDeque::from([Transmit::Packet(Packet::Open(open))]),
             buffered_bytes: 0,
             events: VecDeque::new(),
+            requests: polling::Requests::default(),
         }
     }
 

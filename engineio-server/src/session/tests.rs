@@ -499,3 +499,89 @@ fn heartbeat_deadlines_count_from_when_the_ping_was_due() {
     assert_eq!(s.close_reason(), Some(CloseReason::PingTimeout));
     assert!(s.is_closed());
 }
+
+#[test]
+fn a_second_get_breaks_the_session_and_the_first_hears_close() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    let first = s.begin_get(t0).unwrap();
+    assert_eq!(s.answer_get(first), None, "nothing to send: it waits");
+    assert_eq!(s.begin_get(t0), Err(Overlap));
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportError)]
+    );
+    assert_eq!(
+        s.answer_get(first),
+        Some(GetAnswer::Packets(vec![Packet::Close]))
+    );
+}
+
+#[test]
+fn an_abandoned_get_closes_the_session_and_an_answered_one_does_not() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    let get = s.begin_get(t0).unwrap();
+    s.send(Message::Text("hi".into()), t0).unwrap();
+    assert_eq!(
+        s.answer_get(get),
+        Some(GetAnswer::Packets(vec![Packet::Message(Message::Text(
+            "hi".into()
+        ))]))
+    );
+    s.end_get(true);
+    assert!(s.begin_get(t0).is_ok(), "the next GET is not an overlap");
+    s.end_get(false);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportError)]
+    );
+}
+
+#[test]
+fn a_second_post_breaks_the_session() {
+    let (mut s, _) = session(ProtocolVersion::V4, Transport::Polling);
+    assert_eq!(s.begin_post(), Ok(()));
+    assert_eq!(s.begin_post(), Err(Overlap));
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportError)]
+    );
+    s.end_post();
+}
+
+#[test]
+fn the_get_in_flight_when_the_client_closed_gets_its_noop_once_within_the_grace() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.begin_post().unwrap();
+    s.handle_post(vec![Packet::Close], t0);
+    s.end_post();
+    assert!(s.is_closed());
+    assert_eq!(s.late_get_until(), Some(t0 + CLOSE_GRACE));
+    assert!(s.admits_late_get(t0 + ms(10)));
+    assert!(!s.admits_late_get(t0 + ms(20)), "only one GET");
+
+    // Past the grace, none.
+    let (mut late, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    late.handle_post(vec![Packet::Close], t0);
+    assert!(!late.admits_late_get(t0 + CLOSE_GRACE + ms(1)));
+
+    // With a GET waiting, that GET gets the NOOP itself.
+    let (mut waiting, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    let get = waiting.begin_get(t0).unwrap();
+    waiting.handle_post(vec![Packet::Close], t0);
+    assert_eq!(waiting.late_get_until(), None);
+    assert_eq!(
+        waiting.answer_get(get),
+        Some(GetAnswer::Packets(vec![Packet::Noop]))
+    );
+}
+
+#[test]
+fn a_get_that_came_while_the_upgrade_settled_is_refused_once_upgraded() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
+    let get = s.begin_get(t0).unwrap();
+    assert_eq!(s.answer_get(get), None);
+    s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
+    assert_eq!(s.answer_get(get), Some(GetAnswer::Refused));
+}
