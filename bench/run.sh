@@ -30,6 +30,10 @@ CARGO_TARGET_DIR=target/bench-socketioxide \
   cargo build --release -q --manifest-path bench/socketioxide/Cargo.toml
 
 ulimit -n 20000 2>/dev/null || true
+if [ "${1:-}" = soak ]; then
+  shift
+  exec taskset -c 1 target/release/soak --server target/release/examples/bench_server "$@"
+fi
 if [ "${1:-}" = hostile ]; then
   shift
   exec taskset -c 1 target/release/hostile \

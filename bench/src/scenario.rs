@@ -100,7 +100,7 @@ fn payload(client: usize, seq: u64) -> String {
 
 /// `count` clients joined to `/`, spread over `servers` in turn (client
 /// `i` on server `i % servers.len()`), in that order.
-async fn connect_all(servers: &[SocketAddr], count: usize) -> Result<Vec<client::Ws>> {
+pub async fn connect_all(servers: &[SocketAddr], count: usize) -> Result<Vec<client::Ws>> {
     let mut tasks = tokio::task::JoinSet::new();
     let mut sockets = Vec::with_capacity(count);
     for i in 0..count {
