@@ -30,6 +30,8 @@ use crate::recovery::{Expiries, Recovery};
 use crate::remote::RemoteSocket;
 use crate::serve_client::ClientBundle;
 use crate::DisconnectReason;
+
+mod namespaces;
 use crate::Error;
 
 pub(crate) struct ServerInner {
@@ -63,35 +65,6 @@ impl ServerInner {
         self.instrument.get()
     }
 
-    /// Instruments the server (once): every namespace, those created from
-    /// now on included, tells `instrument` of its room changes.
-    pub(crate) fn set_instrument(&self, instrument: Arc<Instrument>) -> bool {
-        let existing: Vec<Namespace> = {
-            // New namespaces are made under this lock: each is told once.
-            let namespaces = write(&self.namespaces);
-            if self.instrument.set(instrument.clone()).is_err() {
-                return false;
-            }
-            namespaces.values().cloned().collect()
-        };
-        for ns in &existing {
-            instrument.namespace_created(ns);
-        }
-        true
-    }
-
-    /// The namespace `name`, if it exists (never created).
-    pub(crate) fn existing_namespace(&self, name: &str) -> Option<Namespace> {
-        read(&self.namespaces).get(name).cloned()
-    }
-
-    /// Every namespace, by name.
-    pub(crate) fn namespace_list(&self) -> Vec<Namespace> {
-        let mut list: Vec<Namespace> = read(&self.namespaces).values().cloned().collect();
-        list.sort_by(|a, b| a.name().cmp(b.name()));
-        list
-    }
-
     pub(crate) fn states(&self) -> &States {
         &self.states
     }
@@ -102,66 +75,6 @@ impl ServerInner {
 
     pub(crate) fn expiries(&self) -> &Arc<Expiries> {
         &self.expiries
-    }
-
-    /// The namespace a client asking for `name` with `auth` joins: one that
-    /// exists, or a new child of the first dynamic namespace that accepts
-    /// it.
-    pub(crate) async fn namespace(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
-        if let Some(ns) = read(&self.namespaces).get(name) {
-            return Some(ns.clone());
-        }
-        // Asked in order, none of ours locked while a predicate runs.
-        let parents = read(&self.dynamic).clone();
-        let mut accepted = None;
-        for parent in parents {
-            if parent.accepts(name, auth).await {
-                accepted = Some(parent);
-                break;
-            }
-        }
-        let parent = accepted?;
-        let mut namespaces = write(&self.namespaces);
-        let child = namespaces
-            .entry(name.to_owned())
-            .or_insert_with(|| {
-                tracing::debug!(nsp = %name, "dynamic namespace created");
-                let child = Namespace::new(name, self, Some(parent.clone()));
-                parent.add_child(&child);
-                child
-            })
-            .clone();
-        Some(child)
-    }
-
-    /// Forgets a child of a dynamic namespace that has no socket left, when
-    /// the server is set to.
-    pub(crate) fn cleanup_child(&self, ns: &Namespace) {
-        if !self.cleanup_empty_children {
-            return;
-        }
-        {
-            let mut namespaces = write(&self.namespaces);
-            // A socket may have joined since.
-            if ns.socket_count() > 0 {
-                return;
-            }
-            match namespaces.get(ns.name()) {
-                Some(current) if current.same(ns) => namespaces.remove(ns.name()),
-                _ => return,
-            };
-        }
-        if let Some(parent) = ns.parent() {
-            parent.remove_child(ns.name());
-        }
-        tracing::debug!(nsp = %ns.name(), "empty dynamic namespace removed");
-        let adapter = ns.adapter().clone();
-        let name = ns.name().to_owned();
-        tokio::spawn(async move {
-            if let Err(e) = adapter.close().await {
-                tracing::warn!(nsp = %name, error = %e, "adapter did not close cleanly");
-            }
-        });
     }
 
     pub(crate) fn adapters(&self) -> &dyn AdapterFactory {
