@@ -84,11 +84,7 @@ impl ClientShared {
 
     /// The messages that carry `packet` to this client.
     fn encode(&self, packet: &Packet) -> Vec<OutgoingMessage> {
-        self.parser
-            .encode(packet)
-            .messages()
-            .map(OutgoingMessage::new)
-            .collect()
+        crate::namespace::encode(self.parser.as_ref(), packet)
     }
 
     /// Encodes `packet` and queues it: the head and its attachments together.

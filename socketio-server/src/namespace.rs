@@ -82,6 +82,16 @@ impl Parsers {
     }
 }
 
+/// The engine.io messages that carry `packet` (its head, then each
+/// attachment), encoded by `parser`: the one place a packet becomes bytes.
+pub(crate) fn encode(parser: &dyn Parser, packet: &Packet) -> Vec<OutgoingMessage> {
+    parser
+        .encode(packet)
+        .messages()
+        .map(OutgoingMessage::new)
+        .collect()
+}
+
 /// A namespace (Node's `Namespace`): `/` and those made with
 /// [`Server::of`](crate::Server::of).
 #[derive(Clone)]
@@ -421,10 +431,8 @@ impl NsInner {
                 };
                 let version = socket.shared_client().protocol();
                 let slot = usize::from(version == ProtocolVersion::V5);
-                let messages = encoded[slot].get_or_insert_with(|| {
-                    let encoded = self.parsers.get(version).encode(packet);
-                    encoded.messages().map(OutgoingMessage::new).collect()
-                });
+                let messages = encoded[slot]
+                    .get_or_insert_with(|| encode(self.parsers.get(version).as_ref(), packet));
                 if socket.watches_outgoing() {
                     watchers.push(socket.clone());
                 }
