@@ -19,6 +19,7 @@ use bench::process::Server;
 use bench::scenario::connect_all;
 use bench::{fail, Probe, Result};
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 struct Options {
@@ -59,8 +60,14 @@ struct Seen {
 }
 
 /// Reads broadcasts `42["broadcast",<seq>]` until the connection is
-/// dropped, answering pings; a duplicate fails the run.
-async fn receive(mut ws: client::Ws, seen: Arc<Seen>) -> Result<()> {
+/// dropped, answering pings; a duplicate fails the run. Says on `done` when
+/// the broadcast numbered `last` has come.
+async fn receive(
+    mut ws: client::Ws,
+    seen: Arc<Seen>,
+    last: u64,
+    done: mpsc::UnboundedSender<()>,
+) -> Result<()> {
     let mut next = 0u64;
     loop {
         let text = next_text(&mut ws).await?;
@@ -77,6 +84,9 @@ async fn receive(mut ws: client::Ws, seen: Arc<Seen>) -> Result<()> {
         }
         next = seq + 1;
         seen.received.fetch_add(1, Ordering::Relaxed);
+        if seq == last {
+            let _ = done.send(());
+        }
     }
 }
 
@@ -94,16 +104,18 @@ async fn main() -> Result<()> {
         started.elapsed().as_secs_f64(),
         probe.rss_kib()? / 1024
     );
+    let broadcasts = options.seconds * 10;
     let seen: Vec<Arc<Seen>> = (0..options.clients).map(|_| Arc::default()).collect();
+    let (done, mut finished) = mpsc::unbounded_channel();
     let mut readers = Vec::with_capacity(options.clients);
     for (ws, seen) in sockets.into_iter().zip(&seen) {
-        readers.push(tokio::spawn(receive(ws, seen.clone())));
+        let last = broadcasts.saturating_sub(1);
+        readers.push(tokio::spawn(receive(ws, seen.clone(), last, done.clone())));
     }
 
     // The sender: one more client, a broadcast every 100 ms; it reads (and
     // drops) its own copies and answers pings.
     let (mut sink, mut stream) = client::connect(addr, None).await?.split();
-    let broadcasts = options.seconds * 10;
     let mut ticks = tokio::time::interval(Duration::from_millis(100));
     let mut samples = tokio::time::interval(Duration::from_secs(5));
     let mut rss = Vec::new();
@@ -125,18 +137,20 @@ async fn main() -> Result<()> {
             },
         }
     }
-    // Every client must get every broadcast: wait for the last ones.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let total = || {
-        seen.iter()
-            .map(|s| s.received.load(Ordering::Relaxed))
-            .sum::<u64>()
-    };
+    // Every client must get every broadcast: wait until each has the last
+    // one (30 s at most; a client that never does counts its losses).
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        for _ in 0..options.clients {
+            finished.recv().await;
+        }
+    })
+    .await;
+    let total: u64 = seen
+        .iter()
+        .map(|s| s.received.load(Ordering::Relaxed))
+        .sum();
     let expected = broadcasts * options.clients as u64;
-    while total() < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let lost = expected - total().min(expected);
+    let lost = expected - total.min(expected);
     let out_of_order: u64 = seen
         .iter()
         .map(|s| s.out_of_order.load(Ordering::Relaxed))
