@@ -14,6 +14,14 @@ pub trait LocalSockets: Send + Sync + 'static {
     /// The namespace's name (`/`, `/chat`, ...).
     fn namespace(&self) -> &str;
 
+    /// How long a disconnected session may be recovered, when the server
+    /// has connection state recovery on (`None` when it is off, the
+    /// default). A cluster adapter that persists sessions sets their
+    /// expiry from it, and gives broadcasts their offsets only when on.
+    fn recovery(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// Sends `packet` to these sockets, encoding it once for all of them.
     /// Ids of sockets that are gone are skipped.
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags);

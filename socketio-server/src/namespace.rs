@@ -55,8 +55,9 @@ pub(crate) struct NsInner {
     /// The dynamic namespace this one was made for, if any.
     parent: Option<DynamicNamespace>,
     server: Weak<ServerInner>,
-    /// Whether connection state recovery is on.
-    recovery: bool,
+    /// How long a disconnected session may be recovered, when connection
+    /// state recovery is on.
+    recovery: Option<std::time::Duration>,
     server_side: RwLock<Vec<ServerSideHandler>>,
     /// Ack ids, shared by every socket so that a broadcast with acks is
     /// encoded once (as Node's `nsp._ids`).
@@ -131,7 +132,7 @@ impl Namespace {
             handlers,
             parent,
             server: Arc::downgrade(server),
-            recovery: server.recovery().is_some(),
+            recovery: server.recovery().map(|r| r.max_disconnection_duration),
             server_side: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
             parsers,
@@ -372,7 +373,7 @@ impl Namespace {
 
     /// Whether connection state recovery is on.
     pub(crate) fn recovery(&self) -> bool {
-        self.0.recovery
+        self.0.recovery.is_some()
     }
 
     /// The server, unless it is being dropped.
@@ -451,6 +452,10 @@ impl NsInner {
 impl LocalSockets for NsInner {
     fn namespace(&self) -> &str {
         &self.name
+    }
+
+    fn recovery(&self) -> Option<std::time::Duration> {
+        self.recovery
     }
 
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags) {

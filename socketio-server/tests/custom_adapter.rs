@@ -163,3 +163,29 @@ async fn closing_the_server_closes_the_custom_adapters() {
     logged(&log, &format!("del_all {}", socket.id())).await;
     while next(&mut ws).await.is_some() {}
 }
+
+#[tokio::test]
+async fn an_adapter_is_told_whether_and_how_long_sessions_are_recovered() {
+    use socketio_adapter::{Adapter, AdapterFactory, InMemoryAdapter, LocalSockets};
+    use socketio_server::Recovery;
+    use std::sync::{Arc, Mutex, Weak};
+
+    /// A factory that notes what each namespace says of recovery.
+    fn noting(seen: Arc<Mutex<Vec<Option<Duration>>>>) -> impl AdapterFactory {
+        move |sockets: Weak<dyn LocalSockets>| {
+            let recovery = sockets.upgrade().and_then(|s| s.recovery());
+            seen.lock().unwrap().push(recovery);
+            Arc::new(InMemoryAdapter::new(sockets)) as Arc<dyn Adapter>
+        }
+    }
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let _io = Server::builder()
+        .connection_state_recovery(
+            Recovery::default().max_disconnection_duration(Duration::from_secs(30)),
+        )
+        .adapter(noting(seen.clone()))
+        .build();
+    let _plain = Server::builder().adapter(noting(seen.clone())).build();
+    assert_eq!(*seen.lock().unwrap(), [Some(Duration::from_secs(30)), None]);
+}
