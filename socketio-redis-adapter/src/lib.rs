@@ -31,6 +31,7 @@
 
 mod classic;
 mod message;
+mod streams;
 
 use std::time::Duration;
 
