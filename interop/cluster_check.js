@@ -2,10 +2,16 @@
 // socket.io-client 4.8 clients: every cross-server operation, started on
 // each node in turn, in "/" and "/custom". Prints {results: [{check, from,
 // nsp, ok, detail}]} and exits 1 if any failed.
-//   node cluster_check.js <urlA> <nameA> <urlB> <nameB> [all-rooms]
+//   node cluster_check.js <urlA> <nameA> <urlB> <nameB> [all-rooms|streams]
+// With `streams` (the streams adapter, connection state recovery on), the
+// offset that ends each broadcast is set aside, and a client that loses its
+// connection to one node recovers its session on the other.
 const { io } = require("socket.io-client");
 
-const [urlA, nameA, urlB, nameB, withAllRooms] = process.argv.slice(2);
+const [urlA, nameA, urlB, nameB, mode] = process.argv.slice(2);
+const withAllRooms = mode === "all-rooms";
+const streams = mode === "streams";
+const OFFSET = /^[0-9]+-[0-9]+$/;
 const WAIT = 5000;
 const results = [];
 
@@ -21,6 +27,7 @@ async function client(url, nsp, name) {
   const inbox = [];
   const waiting = [];
   socket.on("message-back", (...args) => {
+    if (streams && OFFSET.test(args[args.length - 1])) args.pop();
     const w = waiting.shift();
     if (w) w(args);
     else inbox.push(args);
@@ -138,6 +145,29 @@ async function direction(nsp, [xUrl, xName], [yUrl, yName]) {
     const answers = await ask(x, "broadcast-with-ack", "q?");
     return expect(same(answers, [`${xName}:q?`, `${yName}:q?`].sort()), answers);
   });
+  if (streams) {
+    await check("recovery on the other node", ctx, async () => {
+      const r = await client(xUrl, nsp, `r-${tag}`);
+      const { id, _pid: pid, _lastOffset: offset } = r.socket;
+      // The transport closes: x keeps the session, then lets the socket go.
+      r.socket.io.engine.close();
+      const deadline = Date.now() + WAIT;
+      while ((await ask(y, "fetch-sockets", null)).some((s) => s.id === id)) {
+        if (Date.now() > deadline) throw new Error("the socket stays listed");
+      }
+      y.socket.emit("broadcast", "missed");
+      await Promise.all([x.next(), y.next()]);
+      // A client that moved to y: the session's ids, as the client keeps them.
+      const back = io(yUrl + nsp, { transports: ["websocket"], forceNew: true, reconnection: false, autoConnect: false });
+      Object.assign(back, { _pid: pid, _lastOffset: offset });
+      back.connect();
+      const missed = await within(WAIT, new Promise((res) => back.on("message-back", (...a) => res(a))), "the missed packet");
+      if (!back.connected) await within(WAIT, new Promise((res) => back.once("connect", res)), "connect");
+      const seen = { recovered: back.recovered, sameId: back.id === id, missed: missed[0], offset: OFFSET.test(missed[1]) };
+      back.close();
+      return expect(seen.recovered && seen.sameId && seen.missed === "missed" && seen.offset, seen);
+    });
+  }
   await check("disconnect-sockets", ctx, async () => {
     const gone = once(y, "disconnect");
     await ask(x, "disconnect-sockets", room);

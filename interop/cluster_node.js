@@ -1,11 +1,13 @@
 // The Node.js node of the cluster interop test: socket.io 4.8 with
-// @socket.io/redis-adapter 8.3 (the redis 4.7 client), doing what
-// shared/CLUSTER_NODE.md asks of a node. Configured by PORT, REDIS_URL,
-// ADAPTER (classic), KEY and NODE_NAME; prints "listening" once it serves.
+// @socket.io/redis-adapter 8.3 or @socket.io/redis-streams-adapter 0.3.1
+// (the redis 4.7 client), doing what shared/CLUSTER_NODE.md asks of a
+// node. Configured by PORT, REDIS_URL, ADAPTER (classic or streams), KEY
+// and NODE_NAME; prints "listening" once it serves.
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
 const { createClient } = require("redis");
 const { createAdapter } = require("@socket.io/redis-adapter");
+const streams = require("@socket.io/redis-streams-adapter");
 
 const { PORT, REDIS_URL, ADAPTER = "classic", KEY = "socket.io", NODE_NAME = "N" } = process.env;
 
@@ -92,12 +94,19 @@ function serve(nsp) {
 }
 
 async function main() {
-  if (ADAPTER !== "classic") throw new Error(`ADAPTER=${ADAPTER}: only classic here`);
+  if (ADAPTER !== "classic" && ADAPTER !== "streams") throw new Error(`ADAPTER=${ADAPTER}: not here`);
   const pub = createClient({ url: REDIS_URL });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   const httpServer = createServer();
-  const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key: KEY }) });
+  const options =
+    ADAPTER === "classic"
+      ? { adapter: createAdapter(pub, sub, { key: KEY }) }
+      : {
+          adapter: streams.createAdapter(pub, { streamName: KEY, channelPrefix: KEY }),
+          connectionStateRecovery: {},
+        };
+  const io = new Server(httpServer, options);
   for (const name of ["/", "/custom"]) serve(io.of(name));
   httpServer.listen(Number(PORT), "127.0.0.1", () => console.log("listening"));
   process.on("SIGTERM", () => {

@@ -7,12 +7,15 @@
 //!   cargo run --release -p examples --example cluster_node
 //! ```
 //!
-//! `ADAPTER=classic` is `@socket.io/redis-adapter`'s `createAdapter`; the
-//! sharded and streams modes are not built yet, and the node says so and
-//! exits. Namespaces `/` and `/custom` behave alike.
+//! `ADAPTER=classic` is `@socket.io/redis-adapter`'s `createAdapter`;
+//! `ADAPTER=streams` is `@socket.io/redis-streams-adapter` 0.3's, with
+//! connection state recovery on. The sharded mode is not built yet, and the
+//! node says so and exits. Namespaces `/` and `/custom` behave alike.
 
-use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
-use socketio_server::Server;
+use socketio_redis_adapter::{
+    redis, RedisAdapter, RedisAdapterConfig, RedisStreamsAdapter, RedisStreamsAdapterConfig,
+};
+use socketio_server::{Recovery, Server};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,16 +26,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = env("KEY").unwrap_or_else(|| "socket.io".into());
     let name = env("NODE_NAME").unwrap_or_else(|| "A".into());
     let adapter = env("ADAPTER").unwrap_or_else(|| "classic".into());
-    if adapter != "classic" {
-        return Err(format!("ADAPTER={adapter} is not supported yet (only classic)").into());
-    }
     let client = redis::Client::open(redis_url)?;
-    let io = Server::builder()
-        .adapter(RedisAdapter::factory(
+    let io = match adapter.as_str() {
+        "classic" => Server::builder().adapter(RedisAdapter::factory(
             client,
             RedisAdapterConfig::default().key(key),
-        ))
-        .build();
+        )),
+        "streams" => Server::builder()
+            .adapter(RedisStreamsAdapter::factory(
+                client,
+                RedisStreamsAdapterConfig::default()
+                    .stream_name(key.as_str())
+                    .channel_prefix(key),
+            ))
+            .connection_state_recovery(Recovery::default()),
+        other => {
+            return Err(format!("ADAPTER={other} is not supported yet (classic, streams)").into())
+        }
+    }
+    .build();
     examples::cluster::serve_node(&io, &name);
     let addr = io.listen(("127.0.0.1", port)).await?;
     println!("cluster node {name} on http://{addr}/socket.io/");

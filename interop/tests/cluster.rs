@@ -10,13 +10,15 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use interop::RedisServer;
-use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
-use socketio_server::Server;
+use socketio_redis_adapter::{
+    redis, RedisAdapter, RedisAdapterConfig, RedisStreamsAdapter, RedisStreamsAdapterConfig,
+};
+use socketio_server::{Recovery, Server};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The Node.js node, started and listening.
-async fn node_node(redis: &RedisServer, key: &str, name: &str) -> (Child, String) {
+async fn node_node(redis: &RedisServer, adapter: &str, key: &str, name: &str) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -27,7 +29,7 @@ async fn node_node(redis: &RedisServer, key: &str, name: &str) -> (Child, String
         .envs([
             ("PORT", port.to_string()),
             ("REDIS_URL", redis.url.clone()),
-            ("ADAPTER", "classic".to_owned()),
+            ("ADAPTER", adapter.to_owned()),
             ("KEY", key.to_owned()),
             ("NODE_NAME", name.to_owned()),
         ])
@@ -59,6 +61,24 @@ async fn rust_node(redis: &RedisServer, key: &str, name: &str) -> (Server, Strin
     (io, format!("http://{addr}"))
 }
 
+/// Our node with the streams adapter and connection state recovery.
+async fn rust_streams_node(redis: &RedisServer, key: &str, name: &str) -> (Server, String) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let io = Server::builder()
+        .adapter(RedisStreamsAdapter::factory(
+            client,
+            RedisStreamsAdapterConfig::default()
+                .stream_name(key)
+                .channel_prefix(key),
+        ))
+        .connection_state_recovery(Recovery::default())
+        .without_client_bundle()
+        .build();
+    examples::cluster::serve_node(&io, name);
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, format!("http://{addr}"))
+}
+
 /// Waits until each namespace of `io` counts `servers` in its cluster.
 async fn until_cluster_of(io: &Server, servers: usize) {
     for nsp in ["/", "/custom"] {
@@ -70,7 +90,7 @@ async fn until_cluster_of(io: &Server, servers: usize) {
 async fn a_node_and_a_rust_server_form_one_classic_cluster() {
     let redis = RedisServer::start().await;
     let key = "check-classic";
-    let (_node, node_url) = node_node(&redis, key, "N").await;
+    let (_node, node_url) = node_node(&redis, "classic", key, "N").await;
     let (io, rust_url) = rust_node(&redis, key, "R").await;
     until_cluster_of(&io, 2).await;
     let args = [
@@ -87,6 +107,33 @@ async fn a_node_and_a_rust_server_form_one_classic_cluster() {
     .unwrap();
     let results = seen["results"].as_array().unwrap();
     // 14 checks, from each node, in each namespace.
+    assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
+    let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    io.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_and_a_rust_server_form_one_streams_cluster() {
+    let redis = RedisServer::start().await;
+    let key = "check-streams";
+    let (_node, node_url) = node_node(&redis, "streams", key, "N").await;
+    let (io, rust_url) = rust_streams_node(&redis, key, "R").await;
+    until_cluster_of(&io, 2).await;
+    let args = [
+        node_url,
+        "N".to_owned(),
+        rust_url,
+        "R".to_owned(),
+        "streams".to_owned(),
+    ];
+    let seen = tokio::task::spawn_blocking(move || {
+        interop::run_node_client("streams cluster", "cluster_check.js", &args)
+    })
+    .await
+    .unwrap();
+    let results = seen["results"].as_array().unwrap();
+    // 13 checks and the recovery, from each node, in each namespace.
     assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
     let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
     assert!(failed.is_empty(), "{failed:#?}");

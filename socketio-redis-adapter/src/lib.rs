@@ -22,6 +22,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`RedisStreamsAdapter`] speaks `@socket.io/redis-streams-adapter` 0.3's
+//! protocol instead (broadcasts and joins through a Redis stream, requests
+//! over PUB/SUB), and keeps the sessions of connection state recovery in
+//! Redis, so that a client recovers on any server of the cluster.
+//!
 //! Each namespace's adapter subscribes with its own connection when the
 //! namespace is created; what it cannot reach Redis for fails with
 //! [`socketio_adapter::Error::Broker`], and requests the other servers do
@@ -37,6 +42,7 @@ use std::time::Duration;
 
 pub use classic::RedisAdapter;
 pub use redis;
+pub use streams::{RedisStreamsAdapter, RedisStreamsAdapterConfig};
 
 /// The classic adapter's options, with Node's names and defaults.
 #[derive(Debug, Clone)]

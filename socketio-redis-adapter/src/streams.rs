@@ -6,9 +6,8 @@
 //! (base64 of msgpack `{sid, pid, rooms, data}`); which stream a namespace
 //! uses; the offsets. Sans-IO: values in, bytes out.
 //!
-//! The adapter that speaks it over Redis is not built yet; this layer is
-//! tested against the bytes Node writes (research notes, appendix A).
-#![cfg_attr(not(test), allow(dead_code))]
+//! Tested against the bytes Node writes (research notes, appendix A); the
+//! adapter that speaks it over Redis is in `adapter`.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -17,6 +16,15 @@ use socketio_adapter::{Error, PersistedSession, Room, SocketId};
 use socketio_parser::{decode_msgpack, encode_msgpack, Packet, Value};
 
 use crate::message::{as_u64, object};
+
+mod adapter;
+mod config;
+mod incoming;
+mod link;
+mod restore;
+
+pub use adapter::RedisStreamsAdapter;
+pub use config::RedisStreamsAdapterConfig;
 
 /// The `type` of a cluster message (`MessageType` of socket.io-adapter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

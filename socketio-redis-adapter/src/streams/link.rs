@@ -1,0 +1,309 @@
+//! The adapter's links to Redis: the connection for commands (shared by a
+//! server's namespaces), one blocking reader per stream, each namespace's
+//! PUB/SUB subscription kept by a supervisor that subscribes again with
+//! backoff, and the publisher that runs what the adapter queues, in order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
+use redis::streams::{StreamId, StreamReadReply};
+use socketio_adapter::Error;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::adapter::{broker, lock, Outgoing, Shared};
+use super::{ClusterMessage, RedisStreamsAdapterConfig};
+
+const MIN_DELAY: Duration = Duration::from_millis(100);
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// What one server shares among its namespaces: the Redis client, the
+/// connection for commands, and one reader per stream.
+pub(super) struct Hub {
+    pub(super) client: redis::Client,
+    pub(super) config: RedisStreamsAdapterConfig,
+    pub(super) commands: tokio::sync::Mutex<Option<ConnectionManager>>,
+    pub(super) adapters: Mutex<HashMap<String, Weak<Shared>>>,
+    pub(super) readers: Mutex<Option<JoinSet<()>>>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(readers) = lock(&self.readers).as_mut() {
+            readers.abort_all();
+        }
+    }
+}
+
+impl Hub {
+    pub(super) async fn commands(&self) -> Result<ConnectionManager, Error> {
+        let mut slot = self.commands.lock().await;
+        if let Some(conn) = slot.as_ref() {
+            return Ok(conn.clone());
+        }
+        let timeout = self.config.requests_timeout;
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_min_delay(MIN_DELAY)
+            .set_max_delay(MAX_DELAY)
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let conn = self
+            .client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(broker)?;
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Starts the stream readers once, with the first namespace.
+    pub(super) fn start_readers(self: &Arc<Self>) {
+        let mut readers = lock(&self.readers);
+        if readers.is_some() {
+            return;
+        }
+        let mut set = JoinSet::new();
+        let names: Vec<String> = match self.config.stream_count {
+            1 => vec![self.config.stream_name.clone()],
+            n => (0..n)
+                .map(|i| format!("{}-{i}", self.config.stream_name))
+                .collect(),
+        };
+        for name in names {
+            set.spawn(read_stream(Arc::downgrade(self), name));
+        }
+        *readers = Some(set);
+    }
+
+    pub(super) fn dispatch(&self, entry: &StreamId) {
+        let field = |name: &str| match entry.map.get(name) {
+            Some(redis::Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok(),
+            Some(redis::Value::SimpleString(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let Some(nsp) = field("nsp") else { return };
+        let adapter = lock(&self.adapters).get(nsp).and_then(Weak::upgrade);
+        let Some(adapter) = adapter else { return };
+        match ClusterMessage::decode_entry(field) {
+            Ok(message) => adapter.on_message(message, Some(&entry.id)),
+            Err(e) => tracing::debug!(error = %e, "stream entry ignored"),
+        }
+    }
+}
+
+/// Reads one stream from where it is now on, resuming from the last entry
+/// read after Redis comes back.
+async fn read_stream(hub: Weak<Hub>, stream: String) {
+    let mut offset = "$".to_owned();
+    let mut conn = None;
+    let mut delay = MIN_DELAY;
+    loop {
+        let Some(h) = hub.upgrade() else { return };
+        let (block, count) = (h.config.block_time, h.config.read_count);
+        if conn.is_none() {
+            let config = redis::AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(h.config.requests_timeout))
+                .set_response_timeout(Some(block + h.config.requests_timeout));
+            match h
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+            {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    drop(h);
+                    tracing::debug!(error = %e, "Redis unreachable for the stream");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(MAX_DELAY);
+                    continue;
+                }
+            }
+        }
+        drop(h);
+        let Some(c) = conn.as_mut() else { continue };
+        let read: Result<Option<StreamReadReply>, _> = redis::cmd("XREAD")
+            .arg("BLOCK")
+            .arg(u64::try_from(block.as_millis()).unwrap_or(u64::MAX))
+            .arg("COUNT")
+            .arg(count)
+            .arg("STREAMS")
+            .arg(&stream)
+            .arg(&offset)
+            .query_async(c)
+            .await;
+        match read {
+            Ok(reply) => {
+                delay = MIN_DELAY;
+                let Some(h) = hub.upgrade() else { return };
+                for key in reply.map(|r| r.keys).unwrap_or_default() {
+                    for entry in key.ids {
+                        h.dispatch(&entry);
+                        offset = entry.id;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, %stream, "reading the stream failed; reading again");
+                conn = None;
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_DELAY);
+            }
+        }
+    }
+}
+
+impl Shared {
+    pub(super) async fn subscribe(&self) -> Result<PubSub, Error> {
+        let subscribe = async {
+            let mut pubsub = self.hub.client.get_async_pubsub().await?;
+            pubsub.subscribe(&self.public).await?;
+            pubsub.subscribe(&self.private).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match tokio::time::timeout(self.hub.config.requests_timeout, subscribe).await {
+            Ok(result) => result.map_err(broker),
+            Err(_) => Err(Error::Broker(
+                "Redis did not answer the subscription".into(),
+            )),
+        }
+    }
+
+    pub(super) async fn start(self: &Arc<Self>) -> Result<(), Error> {
+        lock(&self.hub.adapters).insert(self.nsp.clone(), Arc::downgrade(self));
+        self.hub.start_readers();
+        if let Some(outbox) = lock(&self.outbox_rx).take() {
+            self.spawn(publish(Arc::downgrade(self), outbox));
+        }
+        let first = self.subscribe().await;
+        let (subscription, outcome) = match first {
+            Ok(pubsub) => (Some(pubsub), Ok(())),
+            Err(e) => (None, Err(e)),
+        };
+        self.spawn(supervise(Arc::downgrade(self), subscription));
+        outcome
+    }
+}
+
+/// Keeps the PUB/SUB subscription of one namespace, subscribing again with
+/// backoff whenever it is lost.
+async fn supervise(shared: Weak<Shared>, mut subscription: Option<PubSub>) {
+    let mut delay = MIN_DELAY;
+    loop {
+        let pubsub = match subscription.take() {
+            Some(pubsub) => pubsub,
+            None => {
+                tokio::time::sleep(delay).await;
+                let Some(adapter) = shared.upgrade() else {
+                    return;
+                };
+                match adapter.subscribe().await {
+                    Ok(pubsub) => {
+                        delay = MIN_DELAY;
+                        pubsub
+                    }
+                    Err(e) => {
+                        tracing::debug!(nsp = %adapter.nsp, error = %e, "Redis still unreachable");
+                        delay = (delay * 2).min(MAX_DELAY);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            let Some(adapter) = shared.upgrade() else {
+                return;
+            };
+            let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
+            match ClusterMessage::decode_envelope(payload) {
+                Ok(message) => adapter.on_message(message, None),
+                Err(e) => tracing::debug!(error = %e, "message ignored"),
+            }
+        }
+        tracing::warn!("the Redis subscription was lost; subscribing again");
+    }
+}
+
+/// Runs what the adapter queues, in order: appends to the stream (then
+/// delivers here, with the offset), publishes, sessions kept.
+pub(super) async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedReceiver<Outgoing>) {
+    while let Some(out) = outbox.recv().await {
+        let Some(adapter) = shared.upgrade() else {
+            return;
+        };
+        let conn = adapter.hub.commands().await;
+        match out {
+            Outgoing::Append {
+                message,
+                deliver,
+                done,
+            } => {
+                let c = &adapter.hub.config;
+                let mut cmd = redis::cmd("XADD");
+                cmd.arg(&adapter.stream)
+                    .arg("MAXLEN")
+                    .arg("~")
+                    .arg(c.max_len)
+                    .arg("*");
+                for (name, value) in message.encode_entry(c.only_plaintext) {
+                    cmd.arg(name).arg(value);
+                }
+                let offset: Result<String, Error> = match conn {
+                    Ok(mut conn) => cmd.query_async(&mut conn).await.map_err(broker),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = &offset {
+                    tracing::warn!(error = %e, "adding to the stream failed");
+                }
+                if let Some(pair) = deliver {
+                    let (mut packet, opts) = *pair;
+                    // As Node: delivered here even when Redis failed, then
+                    // without an offset.
+                    if let Ok(offset) = &offset {
+                        adapter.add_offset(&mut packet, &opts, offset);
+                    }
+                    adapter.deliver_here(packet, opts);
+                }
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
+            }
+            Outgoing::Publish { channel, payload } => {
+                let sent = match conn {
+                    Ok(mut conn) => redis::cmd("PUBLISH")
+                        .arg(&channel)
+                        .arg(payload)
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .map_err(broker),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, %channel, "publish failed");
+                }
+            }
+            Outgoing::Session { key, value, ttl } => {
+                let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+                let set = match conn {
+                    Ok(mut conn) => redis::cmd("SET")
+                        .arg(&key)
+                        .arg(value)
+                        .arg("PX")
+                        .arg(ms)
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .map_err(broker),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = set {
+                    tracing::warn!(error = %e, "session not kept in Redis");
+                }
+            }
+        }
+    }
+}

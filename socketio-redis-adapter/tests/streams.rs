@@ -1,0 +1,241 @@
+//! Servers of this project in one cluster through a real Redis with the
+//! streams adapter (`@socket.io/redis-streams-adapter` 0.3's protocol):
+//! broadcasts and joins through the stream, requests over PUB/SUB, and a
+//! client that loses its connection to one server recovers its session,
+//! and what it missed, on the other.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use socketio_redis_adapter::{redis, RedisStreamsAdapter, RedisStreamsAdapterConfig};
+use socketio_server::{Recovery, Server, Socket, Value};
+use support::{join, next, send, until_cluster_of, Redis, Ws};
+use tokio::sync::mpsc;
+
+mod support;
+
+async fn streams_node(
+    redis: &Redis,
+    recovery: bool,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut builder = Server::builder()
+        .adapter(RedisStreamsAdapter::factory(
+            client,
+            RedisStreamsAdapterConfig::default(),
+        ))
+        .without_client_bundle();
+    if recovery {
+        builder = builder.connection_state_recovery(Recovery::default());
+    }
+    let io = builder.build();
+    let (tx, rx) = mpsc::unbounded_channel();
+    io.on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, addr, rx)
+}
+
+/// Waits until `servers` readers block on the stream (each reads only what
+/// is added after its first XREAD, as in Node).
+async fn until_readers(redis: &Redis, servers: usize) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let info: String = redis::cmd("INFO")
+                .arg("clients")
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            let blocked = info
+                .lines()
+                .find_map(|l| l.strip_prefix("blocked_clients:"))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if blocked >= servers {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_broadcasts_rooms_and_requests() {
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = streams_node(&redis, false).await;
+    let (b, b_addr, mut b_sockets) = streams_node(&redis, false).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    let (mut ca, sa) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+
+    a.emit("hello", "world").unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["hello","world"]"#);
+    assert_eq!(next(&mut cb).await, r#"42["hello","world"]"#);
+
+    // A room of B's socket, reached from A; A's client is not in it.
+    sb.join(["r"]);
+    a.to("r").emit("room", 1u64).unwrap();
+    a.emit("end", ()).unwrap();
+    assert_eq!(next(&mut cb).await, r#"42["room",1]"#);
+    assert_eq!(next(&mut cb).await, r#"42["end"]"#);
+    assert_eq!(next(&mut ca).await, r#"42["end"]"#);
+
+    // fetch_sockets sees both, with the remote one's rooms.
+    let found = a.fetch_sockets().await.unwrap();
+    let mut ids: Vec<_> = found.iter().map(|s| s.id().clone()).collect();
+    ids.sort();
+    let mut expected = vec![sa.id().clone(), sb.id().clone()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let remote = found.iter().find(|s| s.id() == sb.id()).unwrap();
+    assert!(remote.rooms().iter().any(|r| r.as_str() == "r"));
+
+    // sockets_join through the stream, applied on B.
+    a.sockets_join(["everyone"]).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !sb.rooms().iter().any(|r| r.as_str() == "everyone") {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+
+    // server_side_emit with an ack, over PUB/SUB.
+    b.sockets().on_server_side_emit(|args, reply| {
+        if let (Some(Value::String(event)), Some(reply)) = (args.first(), reply) {
+            reply.answer(vec![Value::from(format!("B heard {event}"))]);
+        }
+    });
+    let answers: Vec<String> = a
+        .sockets()
+        .server_side_emit_with_ack("ping", ())
+        .await
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(answers, ["B heard ping"]);
+
+    // A broadcast with acks gathers both servers' clients' answers.
+    let asking = tokio::spawn({
+        let a = a.clone();
+        async move {
+            a.timeout(Duration::from_secs(5))
+                .emit_with_ack::<Vec<String>>("question", ())
+                .await
+                .unwrap()
+                .collect_all()
+                .await
+                .unwrap()
+        }
+    });
+    for (client, name) in [(&mut ca, "a"), (&mut cb, "b")] {
+        let question = next(client).await;
+        let id = question
+            .strip_prefix("42")
+            .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
+            .unwrap_or_else(|| panic!("{question}"));
+        send(client, &format!(r#"43{id}["{name}"]"#)).await;
+    }
+    let mut answers = asking.await.unwrap();
+    answers.sort();
+    assert_eq!(answers, [vec!["a".to_owned()], vec!["b".to_owned()]]);
+
+    // disconnect_sockets from A reaches B's client.
+    a.to("r").disconnect_sockets(false).await.unwrap();
+    assert_eq!(next(&mut cb).await, "41");
+}
+
+/// A raw client of `/` on `addr` with the auth `auth`; the CONNECT answer.
+async fn connect(addr: SocketAddr, auth: &str) -> (Ws, String) {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    assert!(next(&mut ws).await.starts_with("0{"));
+    send(&mut ws, &format!("40{auth}")).await;
+    let connected = next(&mut ws).await;
+    (ws, connected)
+}
+
+fn field<'a>(json: &'a str, name: &str) -> &'a str {
+    let start = json.find(&format!("\"{name}\":\"")).unwrap() + name.len() + 4;
+    let end = start + json[start..].find('"').unwrap();
+    &json[start..end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_on_one_server_is_recovered_on_the_other() {
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = streams_node(&redis, true).await;
+    let (b, b_addr, _b_sockets) = streams_node(&redis, true).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+
+    let (mut ws, connected) = connect(a_addr, "").await;
+    let (sid, pid) = (
+        field(&connected, "sid").to_owned(),
+        field(&connected, "pid").to_owned(),
+    );
+    let socket = tokio::time::timeout(Duration::from_secs(10), a_sockets.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    socket.join(["room1"]);
+    // An emit to the socket goes through the stream: it ends with the
+    // entry's id, the offset the client will come back with.
+    socket.emit("hello", "A").unwrap();
+    let hello = next(&mut ws).await;
+    let offset = hello
+        .strip_prefix(r#"42["hello","A",""#)
+        .and_then(|rest| rest.strip_suffix("\"]"))
+        .unwrap_or_else(|| panic!("{hello}"))
+        .to_owned();
+    assert!(offset.contains('-'), "{offset}");
+
+    // The connection drops; A keeps the session in Redis before the socket
+    // is gone from its answers.
+    drop(ws);
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !b.fetch_sockets().await.unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    // Meanwhile B broadcasts to the room, and to a room the socket is not in.
+    b.to("room1").emit("missed", 1u64).unwrap();
+    b.to("elsewhere").emit("not-for-you", ()).unwrap();
+    b.emit("missed", 2u64).unwrap();
+
+    // The client comes back, to B: same id, and what it missed, in order,
+    // each with its offset.
+    let (mut ws, connected) =
+        connect(b_addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
+    assert_eq!(field(&connected, "sid"), sid, "{connected}");
+    for n in [1, 2] {
+        let missed = next(&mut ws).await;
+        assert!(
+            missed.starts_with(&format!(r#"42["missed",{n},""#)),
+            "{missed}"
+        );
+    }
+    // Its rooms came back with it.
+    b.to("room1").emit("again", ()).unwrap();
+    let again = next(&mut ws).await;
+    assert!(again.starts_with(r#"42["again",""#), "{again}");
+    // A session is recovered once: the same pid again gets a new socket.
+    let (_ws, connected) =
+        connect(a_addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
+    assert_ne!(field(&connected, "sid"), sid);
+}
