@@ -239,3 +239,69 @@ async fn a_session_lost_on_one_server_is_recovered_on_the_other() {
         connect(a_addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
     assert_ne!(field(&connected, "sid"), sid);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_outlive_the_server_that_closed_them() {
+    // A server restart: A shuts down with a client connected; the client
+    // comes back to B and gets its session, as recovery promised.
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = streams_node(&redis, true).await;
+    let (b, b_addr, _b_sockets) = streams_node(&redis, true).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    let (mut ws, connected) = connect(a_addr, "").await;
+    let (sid, pid) = (
+        field(&connected, "sid").to_owned(),
+        field(&connected, "pid").to_owned(),
+    );
+    let socket = a_sockets.recv().await.unwrap();
+    socket.emit("hello", ()).unwrap();
+    let hello = next(&mut ws).await;
+    let offset = hello
+        .strip_prefix(r#"42["hello",""#)
+        .and_then(|rest| rest.strip_suffix("\"]"))
+        .unwrap_or_else(|| panic!("{hello}"))
+        .to_owned();
+    a.close().await;
+    drop(a);
+    b.emit("while-away", ()).unwrap();
+    let (mut ws, connected) =
+        connect(b_addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
+    assert_eq!(field(&connected, "sid"), sid, "{connected}");
+    let missed = next(&mut ws).await;
+    assert!(missed.starts_with(r#"42["while-away",""#), "{missed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_is_read_again_after_redis_restarts() {
+    let mut redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = streams_node(&redis, false).await;
+    let (b, b_addr, mut b_sockets) = streams_node(&redis, false).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    let (mut ca, _) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, _) = join(b_addr, &mut b_sockets).await;
+
+    redis.stop().await;
+    // A's own clients still hear A; what needs Redis fails, not hangs.
+    a.emit("alone", ()).unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["alone"]"#);
+    let asked = tokio::time::timeout(Duration::from_secs(30), a.fetch_sockets()).await;
+    assert!(asked.expect("an answer, not a hang").is_err());
+
+    redis.restart().await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    a.emit("back", ()).unwrap();
+    // "alone" may reach B late (queued while Redis was away); nothing else.
+    let mut seen = next(&mut cb).await;
+    if seen == r#"42["alone"]"# {
+        seen = next(&mut cb).await;
+    }
+    assert_eq!(seen, r#"42["back"]"#);
+    assert_eq!(next(&mut ca).await, r#"42["back"]"#);
+    assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
+}

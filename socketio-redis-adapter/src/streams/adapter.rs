@@ -62,6 +62,8 @@ pub(super) enum Outgoing {
         value: String,
         ttl: Duration,
     },
+    /// Everything queued before it is done.
+    Flush(oneshot::Sender<()>),
 }
 
 pub(super) enum Pending {
@@ -270,6 +272,11 @@ impl Adapter for RedisStreamsAdapter {
     }
 
     async fn close(&self) -> Result<(), Error> {
+        // What was queued before the close (the sessions of the sockets the
+        // server just disconnected, say) reaches Redis first.
+        let (flushed, done) = oneshot::channel();
+        self.0.send(Outgoing::Flush(flushed));
+        let _ = tokio::time::timeout(self.0.hub.config.requests_timeout, done).await;
         lock(&self.0.hub.adapters).remove(&self.0.nsp);
         lock(&self.0.tasks).abort_all();
         self.0.local.close().await

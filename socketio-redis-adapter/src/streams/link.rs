@@ -236,6 +236,10 @@ pub(super) async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedRec
         let Some(adapter) = shared.upgrade() else {
             return;
         };
+        if let Outgoing::Flush(done) = out {
+            let _ = done.send(());
+            continue;
+        }
         let conn = adapter.hub.commands().await;
         match out {
             Outgoing::Append {
@@ -286,6 +290,9 @@ pub(super) async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedRec
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, %channel, "publish failed");
                 }
+            }
+            Outgoing::Flush(done) => {
+                let _ = done.send(());
             }
             Outgoing::Session { key, value, ttl } => {
                 let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
