@@ -86,31 +86,38 @@ async fn until_cluster_of(io: &Server, servers: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_and_a_rust_server_form_one_classic_cluster() {
-    let redis = RedisServer::start().await;
-    let key = "check-classic";
-    let (_node, node_url) = node_node(&redis, "classic", key, "N").await;
-    let (io, rust_url) = rust_node(&redis, key, "R").await;
+/// Runs `cluster_check.js` against the Node node on `node_url` and ours on
+/// `rust_url` (with `mode`: `all-rooms` or `streams`), and asserts that all
+/// of its 14 checks passed, from each node, in each namespace.
+async fn check_both_ways(io: Server, node_url: String, rust_url: String, mode: &str) {
     until_cluster_of(&io, 2).await;
     let args = [
         node_url,
         "N".to_owned(),
         rust_url,
         "R".to_owned(),
-        "all-rooms".to_owned(),
+        mode.to_owned(),
     ];
     let seen = tokio::task::spawn_blocking(move || {
-        interop::run_node_client("classic cluster", "cluster_check.js", &args)
+        interop::run_node_client("cluster check", "cluster_check.js", &args)
     })
     .await
     .unwrap();
     let results = seen["results"].as_array().unwrap();
-    // 14 checks, from each node, in each namespace.
     assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
     let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
     assert!(failed.is_empty(), "{failed:#?}");
     io.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_and_a_rust_server_form_one_classic_cluster() {
+    let redis = RedisServer::start().await;
+    let key = "check-classic";
+    let (_node, node_url) = node_node(&redis, "classic", key, "N").await;
+    let (io, rust_url) = rust_node(&redis, key, "R").await;
+    // 13 checks and all-rooms.
+    check_both_ways(io, node_url, rust_url, "all-rooms").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,25 +126,8 @@ async fn a_node_and_a_rust_server_form_one_streams_cluster() {
     let key = "check-streams";
     let (_node, node_url) = node_node(&redis, "streams", key, "N").await;
     let (io, rust_url) = rust_streams_node(&redis, key, "R").await;
-    until_cluster_of(&io, 2).await;
-    let args = [
-        node_url,
-        "N".to_owned(),
-        rust_url,
-        "R".to_owned(),
-        "streams".to_owned(),
-    ];
-    let seen = tokio::task::spawn_blocking(move || {
-        interop::run_node_client("streams cluster", "cluster_check.js", &args)
-    })
-    .await
-    .unwrap();
-    let results = seen["results"].as_array().unwrap();
-    // 13 checks and the recovery, from each node, in each namespace.
-    assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
-    let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
-    assert!(failed.is_empty(), "{failed:#?}");
-    io.close().await;
+    // 13 checks and a client recovering its session on the other node.
+    check_both_ways(io, node_url, rust_url, "streams").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,7 @@
 //! Redis.
 
 mod classic;
+mod link;
 mod message;
 mod streams;
 

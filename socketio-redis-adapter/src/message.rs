@@ -91,7 +91,7 @@ fn room(value: &Value) -> Option<Room> {
     }
 }
 
-fn rooms(value: Option<&Value>) -> HashSet<Room> {
+pub(crate) fn rooms(value: Option<&Value>) -> HashSet<Room> {
     match value {
         Some(Value::Array(items)) => items.iter().filter_map(room).collect(),
         _ => HashSet::new(),

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use socketio_adapter::{Error, PersistedSession, Room, SocketId};
 use socketio_parser::{decode_msgpack, encode_msgpack, Packet, Value};
 
-use crate::message::{as_u64, object};
+use crate::message::{as_u64, object, rooms};
 
 mod adapter;
 mod config;
@@ -264,17 +264,7 @@ pub(crate) fn decode_session(stored: &str) -> Result<PersistedSession, Error> {
         .get("sid")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::Malformed("a session without sid".into()))?;
-    let rooms = match value.get("rooms") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|r| match r {
-                Value::String(s) => Some(Room::from(s.as_str())),
-                Value::Number(n) => Some(Room::from(n.to_string())),
-                _ => None,
-            })
-            .collect(),
-        _ => Default::default(),
-    };
+    let rooms = rooms(value.get("rooms"));
     Ok(PersistedSession {
         sid: SocketId::from(sid),
         pid: text(value.get("pid")),

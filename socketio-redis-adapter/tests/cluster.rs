@@ -3,10 +3,10 @@
 //! answered.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use socketio_server::Value;
-use support::{join, next, node, node_with, send, until_cluster_of, Redis};
+use support::{
+    join, next, node, node_with, requests_acks_and_disconnects, until_cluster_of, Redis,
+};
 
 mod support;
 
@@ -67,50 +67,7 @@ async fn two_servers_share_broadcasts_rooms_and_requests() {
         .all(|s| s.rooms().iter().any(|r| r.as_str() == "everyone")));
     assert!(sb.rooms().iter().any(|r| r.as_str() == "everyone"));
 
-    // server_side_emit with an ack: B's handler answers.
-    b.sockets().on_server_side_emit(|args, reply| {
-        if let (Some(Value::String(event)), Some(reply)) = (args.first(), reply) {
-            reply.answer(vec![Value::from(format!("B heard {event}"))]);
-        }
-    });
-    let answers: Vec<String> = a
-        .sockets()
-        .server_side_emit_with_ack("ping", ())
-        .await
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
-    assert_eq!(answers, ["B heard ping"]);
-
-    // A broadcast with acks gathers the answers of both servers' clients.
-    let asking = tokio::spawn({
-        let a = a.clone();
-        async move {
-            a.timeout(Duration::from_secs(5))
-                .emit_with_ack::<Vec<String>>("question", ())
-                .await
-                .unwrap()
-                .collect_all()
-                .await
-                .unwrap()
-        }
-    });
-    for (client, name) in [(&mut ca, "a"), (&mut cb, "b")] {
-        let question = next(client).await;
-        let id = question
-            .strip_prefix("42")
-            .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
-            .unwrap_or_else(|| panic!("{question}"));
-        send(client, &format!(r#"43{id}["{name}"]"#)).await;
-    }
-    let mut answers = asking.await.unwrap();
-    answers.sort();
-    assert_eq!(answers, [vec!["a".to_owned()], vec!["b".to_owned()]]);
-
-    // disconnect_sockets from A reaches B's client.
-    a.to("r").disconnect_sockets(false).await.unwrap();
-    assert_eq!(next(&mut cb).await, "41");
+    requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

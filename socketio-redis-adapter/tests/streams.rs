@@ -9,8 +9,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use socketio_redis_adapter::{redis, RedisStreamsAdapter, RedisStreamsAdapterConfig};
-use socketio_server::{Recovery, Server, Socket, Value};
-use support::{join, next, send, until_cluster_of, Redis, Ws};
+use socketio_server::{Recovery, Server, Socket};
+use support::{
+    join, next, node_of, requests_acks_and_disconnects, send, until_cluster_of, Redis, Ws,
+};
 use tokio::sync::mpsc;
 
 mod support;
@@ -20,25 +22,14 @@ async fn streams_node(
     recovery: bool,
 ) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
     let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut builder = Server::builder()
-        .adapter(RedisStreamsAdapter::factory(
-            client,
-            RedisStreamsAdapterConfig::default(),
-        ))
-        .without_client_bundle();
+    let mut builder = Server::builder().adapter(RedisStreamsAdapter::factory(
+        client,
+        RedisStreamsAdapterConfig::default(),
+    ));
     if recovery {
         builder = builder.connection_state_recovery(Recovery::default());
     }
-    let io = builder.build();
-    let (tx, rx) = mpsc::unbounded_channel();
-    io.on_connection(move |socket: Socket| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(socket);
-        }
-    });
-    let addr = io.listen("127.0.0.1:0").await.unwrap();
-    (io, addr, rx)
+    node_of(builder).await
 }
 
 /// Waits until `servers` readers block on the stream (each reads only what
@@ -111,50 +102,7 @@ async fn two_servers_share_broadcasts_rooms_and_requests() {
     .await
     .unwrap();
 
-    // server_side_emit with an ack, over PUB/SUB.
-    b.sockets().on_server_side_emit(|args, reply| {
-        if let (Some(Value::String(event)), Some(reply)) = (args.first(), reply) {
-            reply.answer(vec![Value::from(format!("B heard {event}"))]);
-        }
-    });
-    let answers: Vec<String> = a
-        .sockets()
-        .server_side_emit_with_ack("ping", ())
-        .await
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
-    assert_eq!(answers, ["B heard ping"]);
-
-    // A broadcast with acks gathers both servers' clients' answers.
-    let asking = tokio::spawn({
-        let a = a.clone();
-        async move {
-            a.timeout(Duration::from_secs(5))
-                .emit_with_ack::<Vec<String>>("question", ())
-                .await
-                .unwrap()
-                .collect_all()
-                .await
-                .unwrap()
-        }
-    });
-    for (client, name) in [(&mut ca, "a"), (&mut cb, "b")] {
-        let question = next(client).await;
-        let id = question
-            .strip_prefix("42")
-            .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
-            .unwrap_or_else(|| panic!("{question}"));
-        send(client, &format!(r#"43{id}["{name}"]"#)).await;
-    }
-    let mut answers = asking.await.unwrap();
-    answers.sort();
-    assert_eq!(answers, [vec!["a".to_owned()], vec!["b".to_owned()]]);
-
-    // disconnect_sockets from A reaches B's client.
-    a.to("r").disconnect_sockets(false).await.unwrap();
-    assert_eq!(next(&mut cb).await, "41");
+    requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
 }
 
 /// A raw client of `/` on `addr` with the auth `auth`; the CONNECT answer.

@@ -5,19 +5,14 @@
 //! needs it fails with an error and local delivery goes on.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
 use socketio_adapter::Error;
 use tokio::sync::mpsc;
 
 use super::{broker, lock, Publication, Shared};
-
-/// The first wait before trying Redis again, doubled up to [`MAX_DELAY`].
-const MIN_DELAY: Duration = Duration::from_millis(100);
-const MAX_DELAY: Duration = Duration::from_secs(5);
+use crate::link::{supervise, Subscriber, MAX_DELAY, MIN_DELAY};
 
 impl Shared {
     /// The connection for commands, once made.
@@ -87,41 +82,18 @@ impl Shared {
     }
 }
 
-/// Hands each message of the subscription to the adapter; when the
-/// subscription is lost (or was never made), subscribes again.
-async fn supervise(shared: Weak<Shared>, mut subscription: Option<PubSub>) {
-    let mut delay = MIN_DELAY;
-    loop {
-        let pubsub = match subscription.take() {
-            Some(pubsub) => pubsub,
-            None => {
-                tokio::time::sleep(delay).await;
-                let Some(adapter) = shared.upgrade() else {
-                    return;
-                };
-                match adapter.connect().await {
-                    Ok(pubsub) => {
-                        tracing::info!(nsp = %adapter.nsp, "subscribed to Redis again");
-                        delay = MIN_DELAY;
-                        pubsub
-                    }
-                    Err(e) => {
-                        tracing::debug!(nsp = %adapter.nsp, error = %e, "Redis still unreachable");
-                        delay = (delay * 2).min(MAX_DELAY);
-                        continue;
-                    }
-                }
-            }
-        };
-        let mut messages = pubsub.into_on_message();
-        while let Some(msg) = messages.next().await {
-            let Some(adapter) = shared.upgrade() else {
-                return;
-            };
-            let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
-            adapter.on_message(msg.get_channel_name(), payload);
-        }
-        tracing::warn!("the Redis subscription was lost; subscribing again");
+#[async_trait::async_trait]
+impl Subscriber for Shared {
+    fn namespace(&self) -> &str {
+        &self.nsp
+    }
+
+    async fn subscribe(&self) -> Result<PubSub, Error> {
+        self.connect().await
+    }
+
+    fn on_pubsub(self: Arc<Self>, channel: &str, payload: Bytes) {
+        self.on_message(channel, payload);
     }
 }
 

@@ -8,7 +8,7 @@ use socketio_parser::{Packet, Value};
 
 use super::adapter::{lock, Pending, Shared};
 use super::{decode_packet, ClusterMessage, MessageType};
-use crate::message::{as_u64, decode_options, decode_socket, encode_socket, object};
+use crate::message::{as_u64, decode_options, decode_socket, encode_socket, object, rooms};
 
 impl Shared {
     /// A message from another server (from the stream, with its offset, or
@@ -18,19 +18,7 @@ impl Shared {
             return;
         }
         let opts = || decode_options(message.field("opts"));
-        let rooms = || -> Vec<Room> {
-            match message.field("rooms") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(|r| match r {
-                        Value::String(s) => Some(Room::from(s.as_str())),
-                        Value::Number(n) => Some(Room::from(n.to_string())),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let rooms = || -> Vec<Room> { rooms(message.field("rooms")).into_iter().collect() };
         let request_id = message
             .field("requestId")
             .and_then(Value::as_str)

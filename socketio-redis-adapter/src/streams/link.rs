@@ -5,10 +5,8 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
 use redis::streams::{StreamId, StreamReadReply};
 use socketio_adapter::Error;
@@ -17,9 +15,7 @@ use tokio::task::JoinSet;
 
 use super::adapter::{broker, lock, Outgoing, Shared};
 use super::{ClusterMessage, RedisStreamsAdapterConfig};
-
-const MIN_DELAY: Duration = Duration::from_millis(100);
-const MAX_DELAY: Duration = Duration::from_secs(5);
+use crate::link::{supervise, Subscriber, MAX_DELAY, MIN_DELAY};
 
 /// What one server shares among its namespaces: the Redis client, the
 /// connection for commands, and one reader per stream.
@@ -189,43 +185,21 @@ impl Shared {
     }
 }
 
-/// Keeps the PUB/SUB subscription of one namespace, subscribing again with
-/// backoff whenever it is lost.
-async fn supervise(shared: Weak<Shared>, mut subscription: Option<PubSub>) {
-    let mut delay = MIN_DELAY;
-    loop {
-        let pubsub = match subscription.take() {
-            Some(pubsub) => pubsub,
-            None => {
-                tokio::time::sleep(delay).await;
-                let Some(adapter) = shared.upgrade() else {
-                    return;
-                };
-                match adapter.subscribe().await {
-                    Ok(pubsub) => {
-                        delay = MIN_DELAY;
-                        pubsub
-                    }
-                    Err(e) => {
-                        tracing::debug!(nsp = %adapter.nsp, error = %e, "Redis still unreachable");
-                        delay = (delay * 2).min(MAX_DELAY);
-                        continue;
-                    }
-                }
-            }
-        };
-        let mut messages = pubsub.into_on_message();
-        while let Some(msg) = messages.next().await {
-            let Some(adapter) = shared.upgrade() else {
-                return;
-            };
-            let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
-            match ClusterMessage::decode_envelope(payload) {
-                Ok(message) => adapter.on_message(message, None),
-                Err(e) => tracing::debug!(error = %e, "message ignored"),
-            }
+#[async_trait::async_trait]
+impl Subscriber for Shared {
+    fn namespace(&self) -> &str {
+        &self.nsp
+    }
+
+    async fn subscribe(&self) -> Result<PubSub, Error> {
+        Self::subscribe(self).await
+    }
+
+    fn on_pubsub(self: Arc<Self>, _channel: &str, payload: Bytes) {
+        match ClusterMessage::decode_envelope(payload) {
+            Ok(message) => self.on_message(message, None),
+            Err(e) => tracing::debug!(error = %e, "message ignored"),
         }
-        tracing::warn!("the Redis subscription was lost; subscribing again");
     }
 }
 

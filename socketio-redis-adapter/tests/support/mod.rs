@@ -32,10 +32,15 @@ pub async fn node_with(
     config: RedisAdapterConfig,
 ) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
     let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let io = Server::builder()
-        .adapter(RedisAdapter::factory(client, config))
-        .without_client_bundle()
-        .build();
+    node_of(Server::builder().adapter(RedisAdapter::factory(client, config))).await
+}
+
+/// A server built from `builder` (its adapter set), listening on a free
+/// port; its sockets of `/` come out of the channel.
+pub async fn node_of(
+    builder: socketio_server::ServerBuilder,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    let io = builder.without_client_bundle().build();
     let (tx, rx) = mpsc::unbounded_channel();
     io.on_connection(move |socket: Socket| {
         let tx = tx.clone();
@@ -83,4 +88,56 @@ pub async fn next(ws: &mut Ws) -> String {
             other => panic!("connection ended: {other:?}"),
         }
     }
+}
+
+/// What two servers `a` and `b` of one cluster answer, with a client of
+/// each (`cb`'s socket in room `r`): a server-side emit with an ack, a
+/// broadcast with acks from both servers' clients, and a disconnect of the
+/// room's sockets from the other server.
+pub async fn requests_acks_and_disconnects(a: &Server, b: &Server, ca: &mut Ws, cb: &mut Ws) {
+    use socketio_server::Value;
+    // server_side_emit with an ack: B's handler answers.
+    b.sockets().on_server_side_emit(|args, reply| {
+        if let (Some(Value::String(event)), Some(reply)) = (args.first(), reply) {
+            reply.answer(vec![Value::from(format!("B heard {event}"))]);
+        }
+    });
+    let answers: Vec<String> = a
+        .sockets()
+        .server_side_emit_with_ack("ping", ())
+        .await
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(answers, ["B heard ping"]);
+
+    // A broadcast with acks gathers the answers of both servers' clients.
+    let asking = tokio::spawn({
+        let a = a.clone();
+        async move {
+            a.timeout(Duration::from_secs(5))
+                .emit_with_ack::<Vec<String>>("question", ())
+                .await
+                .unwrap()
+                .collect_all()
+                .await
+                .unwrap()
+        }
+    });
+    for (client, name) in [(ca, "a"), (cb, "b")] {
+        let question = next(client).await;
+        let id = question
+            .strip_prefix("42")
+            .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
+            .unwrap_or_else(|| panic!("{question}"));
+        send(client, &format!(r#"43{id}["{name}"]"#)).await;
+    }
+    let mut answers = asking.await.unwrap();
+    answers.sort();
+    assert_eq!(answers, [vec!["a".to_owned()], vec!["b".to_owned()]]);
+
+    // disconnect_sockets from A reaches B's client.
+    a.to("r").disconnect_sockets(false).await.unwrap();
+    assert_eq!(next(cb).await, "41");
 }

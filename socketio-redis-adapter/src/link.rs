@@ -1,0 +1,65 @@
+//! What every adapter of this crate does with its PUB/SUB subscription:
+//! hand each message on, and when the subscription is lost (or was never
+//! made), subscribe again with backoff. While Redis is away, local delivery
+//! goes on.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use redis::aio::PubSub;
+use socketio_adapter::Error;
+
+/// The first wait before trying Redis again, doubled up to [`MAX_DELAY`].
+pub(crate) const MIN_DELAY: Duration = Duration::from_millis(100);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// An adapter's side of its subscription.
+#[async_trait]
+pub(crate) trait Subscriber: Send + Sync + 'static {
+    /// The namespace, for the logs.
+    fn namespace(&self) -> &str;
+    /// A new subscription to every channel the adapter reads.
+    async fn subscribe(&self) -> Result<PubSub, Error>;
+    /// One message, from `channel`.
+    fn on_pubsub(self: Arc<Self>, channel: &str, payload: Bytes);
+}
+
+/// Keeps `adapter`'s subscription for as long as the adapter lives.
+pub(crate) async fn supervise<S: Subscriber>(adapter: Weak<S>, mut subscription: Option<PubSub>) {
+    let mut delay = MIN_DELAY;
+    loop {
+        let pubsub = match subscription.take() {
+            Some(pubsub) => pubsub,
+            None => {
+                tokio::time::sleep(delay).await;
+                let Some(a) = adapter.upgrade() else {
+                    return;
+                };
+                match a.subscribe().await {
+                    Ok(pubsub) => {
+                        tracing::info!(nsp = %a.namespace(), "subscribed to Redis again");
+                        delay = MIN_DELAY;
+                        pubsub
+                    }
+                    Err(e) => {
+                        tracing::debug!(nsp = %a.namespace(), error = %e, "Redis still unreachable");
+                        delay = (delay * 2).min(MAX_DELAY);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            let Some(a) = adapter.upgrade() else {
+                return;
+            };
+            let payload = Bytes::copy_from_slice(msg.get_payload_bytes());
+            a.on_pubsub(msg.get_channel_name(), payload);
+        }
+        tracing::warn!("the Redis subscription was lost; subscribing again");
+    }
+}
