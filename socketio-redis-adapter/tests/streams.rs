@@ -253,3 +253,93 @@ async fn the_stream_is_read_again_after_redis_restarts() {
     assert_eq!(next(&mut ca).await, r#"42["back"]"#);
     assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
 }
+
+/// What a client of `field`'s kind read: the `tick`s (their numbers), the
+/// offset of the last packet, and whether `end` came.
+#[derive(Default)]
+struct Read {
+    ticks: Vec<u64>,
+    offset: String,
+    ended: bool,
+}
+
+/// Reads `ws` until `end` or until the connection drops.
+async fn read_ticks(mut ws: Ws, mut read: Read) -> Read {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        let Message::Text(text) = frame else { continue };
+        if let Some(rest) = text.strip_prefix(r#"42["tick","#) {
+            let (n, offset) = rest.split_once(",\"").unwrap();
+            read.ticks.push(n.parse().unwrap());
+            read.offset = offset.trim_end_matches("\"]").to_owned();
+        } else if text.starts_with(r#"42["end""#) {
+            read.ended = true;
+            return read;
+        }
+    }
+    read
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_under_load_loses_no_recovered_packet() {
+    // 20 clients of A hear B's ticks; A shuts down in the middle; each
+    // client comes back to B and, between what it read and what it
+    // recovers, has every tick once and in order.
+    const CLIENTS: usize = 20;
+    const TICKS: u64 = 300;
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = streams_node(&redis, true).await;
+    let (b, b_addr, mut b_sockets) = streams_node(&redis, true).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    // A client of B: once it has `end`, B has added every tick to the stream.
+    let (witness, _) = join(b_addr, &mut b_sockets).await;
+    let mut readers = Vec::new();
+    for _ in 0..CLIENTS {
+        let (mut ws, connected) = connect(a_addr, "").await;
+        let pid = field(&connected, "pid").to_owned();
+        let socket = a_sockets.recv().await.unwrap();
+        socket.emit("hello", ()).unwrap();
+        let hello = next(&mut ws).await;
+        let offset = hello
+            .strip_prefix(r#"42["hello",""#)
+            .and_then(|rest| rest.strip_suffix("\"]"))
+            .unwrap()
+            .to_owned();
+        let read = Read {
+            offset,
+            ..Read::default()
+        };
+        readers.push((pid, tokio::spawn(read_ticks(ws, read))));
+    }
+    let ticking = tokio::spawn({
+        let b = b.clone();
+        async move {
+            for n in 0..TICKS {
+                b.emit("tick", n).unwrap();
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    // A goes once its clients have heard some of the ticks.
+    tokio::task::yield_now().await;
+    a.close().await;
+    ticking.await.unwrap();
+    b.emit("end", ()).unwrap();
+    assert!(read_ticks(witness, Read::default()).await.ended);
+    for (pid, reader) in readers {
+        let before = reader.await.unwrap();
+        let (ws, connected) = connect(
+            b_addr,
+            &format!(r#"{{"pid":"{pid}","offset":"{}"}}"#, before.offset),
+        )
+        .await;
+        assert!(connected.contains(&pid), "recovered: {connected}");
+        let after = read_ticks(ws, Read::default()).await;
+        assert!(after.ended, "end recovered");
+        let all: Vec<u64> = before.ticks.into_iter().chain(after.ticks).collect();
+        assert_eq!(all, (0..TICKS).collect::<Vec<_>>());
+    }
+}

@@ -319,7 +319,6 @@ impl ClientShared {
         }
         socket.set_connected();
         lock(&self.sockets).insert(ns.name().to_owned(), socket.clone());
-        ns.add(&socket);
         let data = match self.protocol {
             ProtocolVersion::V5 => {
                 let mut fields = vec![("sid".into(), socket.id().as_str().into())];
@@ -337,6 +336,10 @@ impl ClientShared {
         for packet in &missed {
             let _ = self.send_packet(packet);
         }
+        // Only now do broadcasts reach the socket: a recovered client hears
+        // what it missed before anything new (a cluster adapter may deliver
+        // from another thread meanwhile).
+        ns.add(&socket);
         tracing::debug!("socket connected");
         ns.connected(&socket);
     }
