@@ -9,12 +9,32 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use redis::aio::PubSub;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
 use socketio_adapter::Error;
 
 /// The first wait before trying Redis again, doubled up to [`MAX_DELAY`].
 pub(crate) const MIN_DELAY: Duration = Duration::from_millis(100);
 pub(crate) const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// A connection for commands and publishes, which reconnects by itself.
+/// One attempt per reconnection: while Redis is away, requests fail at
+/// once rather than wait through a series of retries (the next request
+/// tries again).
+pub(crate) async fn command_connection(
+    client: &redis::Client,
+    timeout: Duration,
+) -> Result<ConnectionManager, Error> {
+    let config = ConnectionManagerConfig::new()
+        .set_number_of_retries(1)
+        .set_min_delay(MIN_DELAY)
+        .set_max_delay(MAX_DELAY)
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout));
+    client
+        .get_connection_manager_with_config(config)
+        .await
+        .map_err(|e| Error::Broker(e.to_string()))
+}
 
 /// An adapter's side of its subscription.
 #[async_trait]

@@ -7,12 +7,12 @@
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
+use redis::aio::{ConnectionManager, PubSub};
 use socketio_adapter::Error;
 use tokio::sync::mpsc;
 
 use super::{broker, lock, Publication, Shared};
-use crate::link::{supervise, Subscriber, MAX_DELAY, MIN_DELAY};
+use crate::link::{command_connection, supervise, Subscriber};
 
 impl Shared {
     /// The connection for commands, once made.
@@ -43,20 +43,7 @@ impl Shared {
     async fn connect(&self) -> Result<PubSub, Error> {
         let timeout = self.config.requests_timeout;
         if lock(&self.commands).is_none() {
-            // One attempt per reconnection: while Redis is away, requests
-            // fail at once rather than wait through a series of retries
-            // (the next request tries again).
-            let config = ConnectionManagerConfig::new()
-                .set_number_of_retries(1)
-                .set_min_delay(MIN_DELAY)
-                .set_max_delay(MAX_DELAY)
-                .set_connection_timeout(Some(timeout))
-                .set_response_timeout(Some(timeout));
-            let manager = self
-                .client
-                .get_connection_manager_with_config(config)
-                .await
-                .map_err(broker)?;
+            let manager = command_connection(&self.client, timeout).await?;
             *lock(&self.commands) = Some(manager);
         }
         let subscribe = async {

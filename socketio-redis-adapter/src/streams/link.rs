@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
+use redis::aio::{ConnectionManager, PubSub};
 use redis::streams::{StreamId, StreamReadReply};
 use socketio_adapter::Error;
 use tokio::sync::mpsc;
@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 
 use super::adapter::{broker, lock, Outgoing, Shared};
 use super::{ClusterMessage, RedisStreamsAdapterConfig};
-use crate::link::{supervise, Subscriber, MAX_DELAY, MIN_DELAY};
+use crate::link::{command_connection, supervise, Subscriber, MAX_DELAY, MIN_DELAY};
 
 /// What one server shares among its namespaces: the Redis client, the
 /// connection for commands, and one reader per stream.
@@ -41,18 +41,7 @@ impl Hub {
         if let Some(conn) = slot.as_ref() {
             return Ok(conn.clone());
         }
-        let timeout = self.config.requests_timeout;
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_min_delay(MIN_DELAY)
-            .set_max_delay(MAX_DELAY)
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout));
-        let conn = self
-            .client
-            .get_connection_manager_with_config(config)
-            .await
-            .map_err(broker)?;
+        let conn = command_connection(&self.client, self.config.requests_timeout).await?;
         *slot = Some(conn.clone());
         Ok(conn)
     }
