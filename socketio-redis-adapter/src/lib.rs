@@ -35,6 +35,7 @@
 //! Redis.
 
 mod classic;
+mod cluster;
 mod link;
 mod message;
 mod streams;
@@ -104,4 +105,15 @@ pub(crate) fn random_id(len: usize) -> String {
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect()
+}
+
+/// The value behind `m`, even if a thread panicked while holding it (what
+/// it guards stays consistent between our statements).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A Redis failure, as the adapter reports it.
+pub(crate) fn broker(e: redis::RedisError) -> socketio_adapter::Error {
+    socketio_adapter::Error::Broker(e.to_string())
 }

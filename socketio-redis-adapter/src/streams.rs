@@ -13,93 +13,18 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use bytes::Bytes;
 use socketio_adapter::{Error, PersistedSession, Room, SocketId};
-use socketio_parser::{decode_msgpack, encode_msgpack, Packet, Value};
+use socketio_parser::{decode_msgpack, encode_msgpack, Value};
 
-use crate::message::{as_u64, object, rooms};
+use crate::cluster::{ClusterMessage, MessageType};
+use crate::message::{object, rooms};
 
 mod adapter;
 mod config;
-mod incoming;
 mod link;
 mod restore;
 
 pub use adapter::RedisStreamsAdapter;
 pub use config::RedisStreamsAdapterConfig;
-
-/// The `type` of a cluster message (`MessageType` of socket.io-adapter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MessageType {
-    /// Sent by the heartbeat family only (streams 0.2), never by 0.3.
-    InitialHeartbeat = 1,
-    /// As `InitialHeartbeat`.
-    Heartbeat = 2,
-    /// A broadcast; with a `requestId`, one whose clients answer.
-    Broadcast = 3,
-    /// Sockets join rooms.
-    SocketsJoin = 4,
-    /// Sockets leave rooms.
-    SocketsLeave = 5,
-    /// Sockets are disconnected.
-    DisconnectSockets = 6,
-    /// The details of the sockets selected.
-    FetchSockets = 7,
-    /// A server's answer to `FetchSockets`.
-    FetchSocketsResponse = 8,
-    /// An event for the other servers' own handlers.
-    ServerSideEmit = 9,
-    /// A server's answer to an acked `ServerSideEmit`.
-    ServerSideEmitResponse = 10,
-    /// How many clients a server sent an acked broadcast to.
-    BroadcastClientCount = 11,
-    /// One client's answer to an acked broadcast.
-    BroadcastAck = 12,
-    /// Sent by the heartbeat family only, when a server leaves.
-    AdapterClose = 13,
-}
-
-impl MessageType {
-    fn from_u64(n: u64) -> Option<Self> {
-        Some(match n {
-            1 => Self::InitialHeartbeat,
-            2 => Self::Heartbeat,
-            3 => Self::Broadcast,
-            4 => Self::SocketsJoin,
-            5 => Self::SocketsLeave,
-            6 => Self::DisconnectSockets,
-            7 => Self::FetchSockets,
-            8 => Self::FetchSocketsResponse,
-            9 => Self::ServerSideEmit,
-            10 => Self::ServerSideEmitResponse,
-            11 => Self::BroadcastClientCount,
-            12 => Self::BroadcastAck,
-            13 => Self::AdapterClose,
-            _ => return None,
-        })
-    }
-
-    /// The types whose `data` Node checks for binary before it picks JSON.
-    fn may_contain_binary(self) -> bool {
-        matches!(
-            self,
-            Self::Broadcast
-                | Self::FetchSocketsResponse
-                | Self::ServerSideEmit
-                | Self::ServerSideEmitResponse
-                | Self::BroadcastAck
-        )
-    }
-}
-
-/// A message between the servers of a cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ClusterMessage {
-    pub(crate) kind: MessageType,
-    /// The sending server (16 hex characters; `emitter` for an emitter).
-    pub(crate) uid: String,
-    pub(crate) nsp: String,
-    /// The fields of the message, in Node's order; none for heartbeats.
-    pub(crate) data: Option<Value>,
-}
 
 impl ClusterMessage {
     /// Whether Node publishes it over PUB/SUB rather than the stream: acked
@@ -111,39 +36,6 @@ impl ClusterMessage {
             MessageType::ServerSideEmit | MessageType::FetchSockets => true,
             _ => false,
         }
-    }
-
-    /// The field `name` of `data`.
-    pub(crate) fn field(&self, name: &str) -> Option<&Value> {
-        self.data.as_ref()?.get(name)
-    }
-
-    /// The whole envelope `{type, data, uid, nsp}` in msgpack, as 0.3
-    /// publishes it over PUB/SUB.
-    pub(crate) fn encode_envelope(&self) -> Vec<u8> {
-        let mut fields = vec![("type".to_owned(), Value::from(self.kind as u64))];
-        if let Some(data) = &self.data {
-            fields.push(("data".to_owned(), data.clone()));
-        }
-        fields.push(("uid".to_owned(), Value::from(self.uid.as_str())));
-        fields.push(("nsp".to_owned(), Value::from(self.nsp.as_str())));
-        encode_msgpack(&Value::Object(fields))
-    }
-
-    /// A message received over PUB/SUB.
-    pub(crate) fn decode_envelope(bytes: Bytes) -> Result<Self, Error> {
-        let value = decode_msgpack(bytes).map_err(|e| Error::Malformed(e.to_string()))?;
-        let kind = value
-            .get("type")
-            .and_then(as_u64)
-            .and_then(MessageType::from_u64)
-            .ok_or_else(|| Error::Malformed("unknown message type".into()))?;
-        Ok(Self {
-            kind,
-            uid: text(value.get("uid")),
-            nsp: text(value.get("nsp")),
-            data: value.get("data").cloned(),
-        })
     }
 
     /// The fields of its stream entry, in Node's order: `uid`, `nsp`,
@@ -203,29 +95,6 @@ impl ClusterMessage {
 
 fn text(value: Option<&Value>) -> String {
     value.and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-/// socket.io's packet as cluster messages carry it: `{type: 2, data}`,
-/// without `nsp` and with binary inline.
-pub(crate) fn encode_packet(packet: &Packet) -> Value {
-    let data = match packet {
-        Packet::Event { data, .. } | Packet::BinaryEvent { data, .. } => data.clone(),
-        _ => Vec::new(),
-    };
-    object([("type", Value::from(2u64)), ("data", Value::Array(data))])
-}
-
-/// The event a cluster message's packet holds, for namespace `nsp`.
-pub(crate) fn decode_packet(value: Option<&Value>, nsp: &str) -> Result<Packet, Error> {
-    match value.and_then(|p| p.get("data")) {
-        Some(Value::Array(data)) => match data.split_first() {
-            Some((Value::String(event), args)) => {
-                Ok(Packet::event(nsp.to_owned(), event, args.to_vec(), None))
-            }
-            _ => Err(Error::Malformed("no event name in the packet".into())),
-        },
-        _ => Err(Error::Malformed("no event in the packet".into())),
-    }
 }
 
 /// A session kept for connection state recovery, as 0.3 stores it under

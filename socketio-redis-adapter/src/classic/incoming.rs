@@ -7,7 +7,8 @@ use bytes::Bytes;
 use socketio_adapter::{ack_channel, AckEvent, Adapter, BroadcastOptions, SocketId};
 use socketio_parser::{encode_msgpack, Value};
 
-use super::{lock, Pending, Shared};
+use super::{Pending, Shared};
+use crate::lock;
 use crate::message::{self, as_u64, object, Request, RequestType};
 
 impl Shared {

@@ -11,8 +11,9 @@ use redis::aio::{ConnectionManager, PubSub};
 use socketio_adapter::Error;
 use tokio::sync::mpsc;
 
-use super::{broker, lock, Publication, Shared};
+use super::{Publication, Shared};
 use crate::link::{command_connection, supervise, Subscriber};
+use crate::{broker, lock};
 
 impl Shared {
     /// The connection for commands, once made.

@@ -8,7 +8,7 @@
 //! what arrives from the others is delivered to this server's sockets only.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::message::{self, object, request, RequestType};
-use crate::{random_id, RedisAdapterConfig};
+use crate::{broker, lock, random_id, RedisAdapterConfig};
 
 mod incoming;
 mod link;
@@ -83,10 +83,6 @@ impl std::fmt::Debug for RedisAdapter {
     }
 }
 
-fn broker(e: redis::RedisError) -> Error {
-    Error::Broker(e.to_string())
-}
-
 impl RedisAdapter {
     /// The factory to give the server (`ServerBuilder::adapter`): each
     /// namespace gets its adapter, all on the Redis `client` points to.
@@ -134,10 +130,6 @@ impl Drop for RedisAdapter {
     fn drop(&mut self) {
         lock(&self.0.tasks).abort_all();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {

@@ -13,9 +13,11 @@ use socketio_adapter::Error;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::adapter::{broker, lock, Outgoing, Shared};
-use super::{ClusterMessage, RedisStreamsAdapterConfig};
+use super::adapter::{Outgoing, Shared};
+use super::RedisStreamsAdapterConfig;
+use crate::cluster::{on_message, ClusterMessage};
 use crate::link::{command_connection, supervise, Subscriber, MAX_DELAY, MIN_DELAY};
+use crate::{broker, lock};
 
 /// What one server shares among its namespaces: the Redis client, the
 /// connection for commands, and one reader per stream.
@@ -75,7 +77,7 @@ impl Hub {
         let adapter = lock(&self.adapters).get(nsp).and_then(Weak::upgrade);
         let Some(adapter) = adapter else { return };
         match ClusterMessage::decode_entry(field) {
-            Ok(message) => adapter.on_message(message, Some(&entry.id)),
+            Ok(message) => on_message(&adapter, message, Some(&entry.id)),
             Err(e) => tracing::debug!(error = %e, "stream entry ignored"),
         }
     }
@@ -159,17 +161,18 @@ impl Shared {
     }
 
     pub(super) async fn start(self: &Arc<Self>) -> Result<(), Error> {
-        lock(&self.hub.adapters).insert(self.nsp.clone(), Arc::downgrade(self));
+        lock(&self.hub.adapters).insert(self.core.nsp.clone(), Arc::downgrade(self));
         self.hub.start_readers();
         if let Some(outbox) = lock(&self.outbox_rx).take() {
-            self.spawn(publish(Arc::downgrade(self), outbox));
+            self.core.spawn(publish(Arc::downgrade(self), outbox));
         }
         let first = self.subscribe().await;
         let (subscription, outcome) = match first {
             Ok(pubsub) => (Some(pubsub), Ok(())),
             Err(e) => (None, Err(e)),
         };
-        self.spawn(supervise(Arc::downgrade(self), subscription));
+        self.core
+            .spawn(supervise(Arc::downgrade(self), subscription));
         outcome
     }
 }
@@ -177,7 +180,7 @@ impl Shared {
 #[async_trait::async_trait]
 impl Subscriber for Shared {
     fn namespace(&self) -> &str {
-        &self.nsp
+        &self.core.nsp
     }
 
     async fn subscribe(&self) -> Result<PubSub, Error> {
@@ -186,7 +189,7 @@ impl Subscriber for Shared {
 
     fn on_pubsub(self: Arc<Self>, _channel: &str, payload: Bytes) {
         match ClusterMessage::decode_envelope(payload) {
-            Ok(message) => self.on_message(message, None),
+            Ok(message) => on_message(&self, message, None),
             Err(e) => tracing::debug!(error = %e, "message ignored"),
         }
     }
@@ -234,7 +237,7 @@ pub(super) async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedRec
                     if let Ok(offset) = &offset {
                         adapter.add_offset(&mut packet, &opts, offset);
                     }
-                    adapter.deliver_here(packet, opts);
+                    adapter.core.deliver_here(packet, opts);
                 }
                 if let Some(done) = done {
                     let _ = done.send(());

@@ -7,8 +7,10 @@ use redis::streams::StreamRangeReply;
 use socketio_adapter::{Error, RestoredSession};
 use socketio_parser::{Packet, Value};
 
-use super::adapter::{broker, Shared};
-use super::{decode_packet, decode_session, is_offset, next_offset, ClusterMessage};
+use super::adapter::Shared;
+use super::{decode_session, is_offset, next_offset};
+use crate::broker;
+use crate::cluster::{decode_packet, ClusterMessage};
 use crate::message::decode_options;
 
 /// Node reads at most this many ranges of the stream to restore a session.
@@ -67,10 +69,11 @@ impl Shared {
                     Some(redis::Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok(),
                     _ => None,
                 };
-                if field("nsp") == Some(shared.nsp.as_str()) && field("type") == Some("3") {
+                if field("nsp") == Some(shared.core.nsp.as_str()) && field("type") == Some("3") {
                     if let Ok(message) = ClusterMessage::decode_entry(field) {
                         let opts = decode_options(message.field("opts"));
-                        if let Ok(mut packet) = decode_packet(message.field("packet"), &shared.nsp)
+                        if let Ok(mut packet) =
+                            decode_packet(message.field("packet"), &shared.core.nsp)
                         {
                             if opts.includes(&session.rooms) {
                                 if let Packet::Event { data, .. }

@@ -6,8 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use socketio_adapter::BroadcastOptions;
+use socketio_parser::Packet;
 
 use super::*;
+use crate::cluster::{decode_packet, encode_packet, ClusterMessage, MessageType};
 use crate::message::encode_options;
 
 const UID: &str = "0123456789abcdef";
