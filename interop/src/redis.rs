@@ -13,6 +13,7 @@ use tokio::process::{Child, Command};
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    args: Vec<String>,
     /// Its URL, `redis://127.0.0.1:<port>`.
     pub url: String,
 }
@@ -24,15 +25,32 @@ impl RedisServer {
     ///
     /// When `redis-server` is missing or does not start within 10 s.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts one with more command-line options (`--cluster-enabled yes`,
+    /// say), on a free port.
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`].
+    pub async fn start_with(args: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         Self {
-            child: Some(run(port).await),
+            child: Some(run(port, &args).await),
             port,
+            args,
             url: format!("redis://127.0.0.1:{port}"),
         }
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Stops it, as a crash would: clients see their connections drop.
@@ -49,15 +67,16 @@ impl RedisServer {
     /// As [`RedisServer::start`].
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.child = Some(run(self.port).await);
+        self.child = Some(run(self.port, &self.args).await);
     }
 }
 
 /// Runs `redis-server` on `port` until it accepts connections.
-async fn run(port: u16) -> Child {
+async fn run(port: u16, args: &[String]) -> Child {
     let mut child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(args)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()

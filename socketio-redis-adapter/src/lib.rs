@@ -38,12 +38,14 @@ mod classic;
 mod cluster;
 mod link;
 mod message;
+mod sharded;
 mod streams;
 
 use std::time::Duration;
 
 pub use classic::RedisAdapter;
 pub use redis;
+pub use sharded::{RedisShardedAdapter, RedisShardedAdapterConfig, SubscriptionMode};
 pub use streams::{RedisStreamsAdapter, RedisStreamsAdapterConfig};
 
 /// The classic adapter's options, with Node's names and defaults.

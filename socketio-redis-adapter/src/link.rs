@@ -24,16 +24,22 @@ pub(crate) async fn command_connection(
     client: &redis::Client,
     timeout: Duration,
 ) -> Result<ConnectionManager, Error> {
-    let config = ConnectionManagerConfig::new()
+    client
+        .get_connection_manager_with_config(manager_config(timeout))
+        .await
+        .map_err(|e| Error::Broker(e.to_string()))
+}
+
+/// How this crate's connection managers reconnect: one attempt per
+/// reconnection, with backoff between [`MIN_DELAY`] and [`MAX_DELAY`], and
+/// `timeout` to connect and for each reply.
+pub(crate) fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
         .set_number_of_retries(1)
         .set_min_delay(MIN_DELAY)
         .set_max_delay(MAX_DELAY)
         .set_connection_timeout(Some(timeout))
-        .set_response_timeout(Some(timeout));
-    client
-        .get_connection_manager_with_config(config)
-        .await
-        .map_err(|e| Error::Broker(e.to_string()))
+        .set_response_timeout(Some(timeout))
 }
 
 /// An adapter's side of its subscription.

@@ -1,0 +1,361 @@
+//! Servers of this project in one cluster through Redis 7's sharded PUB/SUB
+//! (`@socket.io/redis-adapter`'s `createShardedAdapter`): on one Redis,
+//! after it restarts, and on a Redis Cluster of three nodes, where the
+//! channels of the rooms live on different nodes.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use redis::IntoConnectionInfo;
+use socketio_redis_adapter::{
+    redis, RedisShardedAdapter, RedisShardedAdapterConfig, SubscriptionMode,
+};
+use socketio_server::{Server, Socket};
+use support::{join, next, node_of, requests_acks_and_disconnects, until_cluster_of, Redis};
+use tokio::sync::mpsc;
+
+mod support;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn sharded_node(
+    redis: &Redis,
+    mode: SubscriptionMode,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let config = RedisShardedAdapterConfig::default().subscription_mode(mode);
+    node_of(Server::builder().adapter(RedisShardedAdapter::factory(client, config))).await
+}
+
+/// The sharded channels `redis` has subscribers for.
+async fn shard_channels(url: &str) -> Vec<String> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut channels: Vec<String> = redis::cmd("PUBSUB")
+        .arg("SHARDCHANNELS")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    channels.sort();
+    channels
+}
+
+/// Waits until `channel` has `n` sharded subscribers on `url`.
+async fn until_subscribers(url: &str, channel: &str, n: usize) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let (_, count): (String, usize) = redis::cmd("PUBSUB")
+                .arg("SHARDNUMSUB")
+                .arg(channel)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if count == n {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{channel} never had {n} subscribers"));
+}
+
+/// A RESP3 connection of the test's own that reads `channels`; what was
+/// published there comes out as (channel, payload).
+async fn observe(
+    url: &str,
+    channels: &[&str],
+) -> (
+    tokio::task::JoinHandle<()>,
+    mpsc::UnboundedReceiver<(String, String)>,
+) {
+    let (tx, mut pushes) = mpsc::unbounded_channel();
+    let client = redis::Client::open(format!("{url}?protocol=resp3")).unwrap();
+    let config = redis::AsyncConnectionConfig::new().set_push_sender(tx);
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .unwrap();
+    for channel in channels {
+        redis::cmd("SSUBSCRIBE")
+            .arg(*channel)
+            .exec_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (out, seen) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let _conn = conn;
+        while let Some(push) = pushes.recv().await {
+            if push.kind != redis::PushKind::SMessage {
+                continue;
+            }
+            let text = |v: &redis::Value| match v {
+                redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            };
+            let _ = out.send((text(&push.data[0]), text(&push.data[1])));
+        }
+    });
+    (task, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_everything_with_a_channel_per_room() {
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = sharded_node(&redis, SubscriptionMode::Dynamic).await;
+    let (b, b_addr, mut b_sockets) = sharded_node(&redis, SubscriptionMode::Dynamic).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (mut ca, sa) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+    let (observer, mut seen) = observe(&redis.url, &["socket.io#/#", "socket.io#/#r#"]).await;
+
+    a.emit("hello", "world").unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["hello","world"]"#);
+    assert_eq!(next(&mut cb).await, r#"42["hello","world"]"#);
+    let (channel, payload) = seen.recv().await.unwrap();
+    assert_eq!(channel, "socket.io#/#");
+    assert!(
+        payload.starts_with(r#"{"type":3,"data":{"packet":{"type":2,"data":["hello","world"]},"opts":{"rooms":[],"except":[],"flags":{}}},"uid":""#),
+        "{payload}"
+    );
+
+    // B's room gets its own channel; socket ids do not (dynamic mode).
+    sb.join(["r"]);
+    until_subscribers(&redis.url, "socket.io#/#r#", 2).await;
+    let channels = shard_channels(&redis.url).await;
+    assert!(!channels.iter().any(|c| c.contains(sb.id().as_str())));
+    a.to("r").emit("room", 1u64).unwrap();
+    a.emit("end", ()).unwrap();
+    assert_eq!(next(&mut cb).await, r#"42["room",1]"#);
+    assert_eq!(next(&mut cb).await, r#"42["end"]"#);
+    assert_eq!(next(&mut ca).await, r#"42["end"]"#);
+    let (channel, payload) = seen.recv().await.unwrap();
+    assert_eq!(channel, "socket.io#/#r#", "{payload}");
+    // To one socket id: the main channel.
+    a.to(sb.id().as_str()).emit("direct", ()).unwrap();
+    assert_eq!(next(&mut cb).await, r#"42["direct"]"#);
+    assert_eq!(seen.recv().await.unwrap().0, "socket.io#/#");
+    assert_eq!(seen.recv().await.unwrap().0, "socket.io#/#");
+    // The observer would count as a server.
+    observer.abort();
+    until_subscribers(&redis.url, "socket.io#/#", 2).await;
+
+    // The room's channel goes with its last member.
+    sb.leave("r");
+    until_subscribers(&redis.url, "socket.io#/#r#", 0).await;
+
+    let found = a.fetch_sockets().await.unwrap();
+    let mut ids: Vec<_> = found.iter().map(|s| s.id().clone()).collect();
+    ids.sort();
+    let mut expected = vec![sa.id().clone(), sb.id().clone()];
+    expected.sort();
+    assert_eq!(ids, expected);
+
+    // sockets_join, applied on B, subscribes B to the new room's channel.
+    a.sockets_join(["everyone"]).await.unwrap();
+    until_subscribers(&redis.url, "socket.io#/#everyone#", 2).await;
+    assert!(sb.rooms().iter().any(|r| r.as_str() == "everyone"));
+
+    sb.join(["r"]);
+    until_subscribers(&redis.url, "socket.io#/#r#", 1).await;
+    requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_mode_keeps_two_channels_and_dynamic_private_one_per_socket() {
+    let redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = sharded_node(&redis, SubscriptionMode::Static).await;
+    let (_ca, sa) = join(a_addr, &mut a_sockets).await;
+    sa.join(["r"]);
+
+    let (b, b_addr, mut b_sockets) = sharded_node(&redis, SubscriptionMode::DynamicPrivate).await;
+    let (_cb, sb) = join(b_addr, &mut b_sockets).await;
+    sb.join(["s"]);
+    until_subscribers(&redis.url, "socket.io#/#s#", 1).await;
+    until_subscribers(&redis.url, &format!("socket.io#/#{}#", sb.id()), 1).await;
+    // The main channel, each server's response channel, and B's two rooms:
+    // none for A's room.
+    let channels = shard_channels(&redis.url).await;
+    assert_eq!(channels.len(), 5, "{channels:?}");
+    assert!(!channels.contains(&"socket.io#/#r#".to_owned()));
+    drop((b, a));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_come_back_after_redis_restarts() {
+    let mut redis = Redis::start().await;
+    let (a, a_addr, mut a_sockets) = sharded_node(&redis, SubscriptionMode::Dynamic).await;
+    let (b, b_addr, mut b_sockets) = sharded_node(&redis, SubscriptionMode::Dynamic).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (mut ca, _) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+    sb.join(["r"]);
+
+    redis.stop().await;
+    a.emit("alone", ()).unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["alone"]"#);
+    let asked = tokio::time::timeout(Duration::from_secs(30), a.fetch_sockets()).await;
+    assert!(asked.expect("an answer, not a hang").is_err());
+
+    redis.restart().await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    // The room's channel too.
+    until_subscribers(&redis.url, "socket.io#/#r#", 1).await;
+    a.to("r").emit("back", ()).unwrap();
+    let mut seen = next(&mut cb).await;
+    if seen == r#"42["alone"]"# {
+        seen = next(&mut cb).await;
+    }
+    assert_eq!(seen, r#"42["back"]"#);
+    assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
+}
+
+/// Three `redis-server`s made one Redis Cluster, the slots split in three.
+struct RedisCluster {
+    nodes: Vec<Redis>,
+}
+
+impl RedisCluster {
+    async fn start() -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let mut nodes = Vec::new();
+        for _ in 0..3 {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let file = std::env::temp_dir()
+                .join(format!("socketio-rs-nodes-{}-{n}.conf", std::process::id()));
+            let _ = std::fs::remove_file(&file);
+            let file = file.to_string_lossy().into_owned();
+            nodes.push(
+                Redis::start_with(&["--cluster-enabled", "yes", "--cluster-config-file", &file])
+                    .await,
+            );
+        }
+        let ranges = [(0, 5460), (5461, 10922), (10923, 16383)];
+        let mut conns = Vec::new();
+        for (node, (from, to)) in nodes.iter().zip(ranges) {
+            let client = redis::Client::open(node.url.as_str()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            redis::cmd("CLUSTER")
+                .arg("ADDSLOTSRANGE")
+                .arg(from)
+                .arg(to)
+                .exec_async(&mut conn)
+                .await
+                .unwrap();
+            conns.push(conn);
+        }
+        for node in &nodes[1..] {
+            redis::cmd("CLUSTER")
+                .arg("MEET")
+                .arg("127.0.0.1")
+                .arg(node.port())
+                .exec_async(&mut conns[0])
+                .await
+                .unwrap();
+        }
+        tokio::time::timeout(Duration::from_secs(30), async {
+            for conn in &mut conns {
+                loop {
+                    let info: String = redis::cmd("CLUSTER")
+                        .arg("INFO")
+                        .query_async(conn)
+                        .await
+                        .unwrap();
+                    if info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3") {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+        .await
+        .expect("the Redis Cluster did not form");
+        Self { nodes }
+    }
+
+    fn urls(&self) -> Vec<redis::ConnectionInfo> {
+        self.nodes
+            .iter()
+            .map(|n| n.url.as_str().into_connection_info().unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_of_three_nodes() {
+    let cluster = RedisCluster::start().await;
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let factory = RedisShardedAdapter::cluster_factory(
+            cluster.urls(),
+            RedisShardedAdapterConfig::default(),
+        );
+        servers.push(node_of(Server::builder().adapter(factory)).await);
+    }
+    let (b, b_addr, mut b_sockets) = servers.pop().unwrap();
+    let (a, a_addr, mut a_sockets) = servers.pop().unwrap();
+    // SHARDNUMSUB asked of every node and summed.
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (mut ca, _) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+
+    // Rooms whose channels hash to slots of different nodes.
+    let rooms = ["r0", "r1", "r2", "r3", "r4", "r5"];
+    sb.join(rooms);
+    let mut on = std::collections::HashSet::new();
+    for room in rooms {
+        let channel = format!("socket.io#/#{room}#");
+        // Which node holds it: the one whose SHARDNUMSUB counts B.
+        let mut found = false;
+        tokio::time::timeout(WAIT, async {
+            while !found {
+                for (i, node) in cluster.nodes.iter().enumerate() {
+                    if shard_channels(&node.url).await.contains(&channel) {
+                        on.insert(i);
+                        found = true;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{channel} not subscribed"));
+    }
+    assert!(on.len() > 1, "all room channels on one node: {on:?}");
+    for room in rooms {
+        a.to(room).emit("room", room).unwrap();
+        assert_eq!(next(&mut cb).await, format!(r#"42["room","{room}"]"#));
+    }
+    a.emit("all", ()).unwrap();
+    assert_eq!(next(&mut ca).await, r#"42["all"]"#);
+    assert_eq!(next(&mut cb).await, r#"42["all"]"#);
+    assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
+    sb.join(["r"]);
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let mut n = 0;
+            for node in &cluster.nodes {
+                n += usize::from(
+                    shard_channels(&node.url)
+                        .await
+                        .contains(&"socket.io#/#r#".into()),
+                );
+            }
+            if n == 1 {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
+}
