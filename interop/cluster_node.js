@@ -1,15 +1,31 @@
 // The Node.js node of the cluster interop test: socket.io 4.8 with
-// @socket.io/redis-adapter 8.3 or @socket.io/redis-streams-adapter 0.3.1
-// (the redis 4.7 client), doing what shared/CLUSTER_NODE.md asks of a
-// node. Configured by PORT, REDIS_URL, ADAPTER (classic or streams), KEY
-// and NODE_NAME; prints "listening" once it serves.
+// @socket.io/redis-adapter 8.3 (classic or sharded) or
+// @socket.io/redis-streams-adapter 0.3.1 (the redis 4.7 client), doing what
+// shared/CLUSTER_NODE.md asks of a node. Configured by PORT, REDIS_URL,
+// ADAPTER (classic, sharded or streams), KEY and NODE_NAME; prints
+// "listening" once it serves.
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
 const { createClient } = require("redis");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const streams = require("@socket.io/redis-streams-adapter");
 
 const { PORT, REDIS_URL, ADAPTER = "classic", KEY = "socket.io", NODE_NAME = "N" } = process.env;
+
+// The sharded adapter subscribes to a new room's channel without waiting
+// for Redis; the node waits for those subscriptions before it acks a join
+// (the contract's rule 1).
+const subscribing = new Set();
+function trackSubscriptions(sub) {
+  const sSubscribe = sub.sSubscribe.bind(sub);
+  sub.sSubscribe = (...args) => {
+    const made = sSubscribe(...args);
+    subscribing.add(made);
+    made.finally(() => subscribing.delete(made)).catch(() => {});
+    return made;
+  };
+}
+const subscribed = () => Promise.allSettled([...subscribing]);
 
 function lastIsCallback(args) {
   return typeof args[args.length - 1] === "function" ? args.pop() : null;
@@ -27,8 +43,9 @@ function serve(nsp) {
       socket.data = { node: NODE_NAME, name: socket.handshake.auth.name ?? null };
     }
     socket.emit("hello", NODE_NAME);
-    socket.on("join", (room, ack) => {
+    socket.on("join", async (room, ack) => {
       socket.join(room);
+      await subscribed();
       ack();
     });
     socket.on("to-room", (room, ...args) => socket.to(room).emit("message-back", ...args));
@@ -61,8 +78,9 @@ function serve(nsp) {
         ack({ error: e.message });
       }
     });
-    socket.on("sockets-join", (room, newRoom, ack) => {
+    socket.on("sockets-join", async (room, newRoom, ack) => {
       target(room).socketsJoin(newRoom);
+      await subscribed();
       ack();
     });
     socket.on("sockets-leave", (room, oldRoom, ack) => {
@@ -94,18 +112,24 @@ function serve(nsp) {
 }
 
 async function main() {
-  if (ADAPTER !== "classic" && ADAPTER !== "streams") throw new Error(`ADAPTER=${ADAPTER}: not here`);
   const pub = createClient({ url: REDIS_URL });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   const httpServer = createServer();
-  const options =
-    ADAPTER === "classic"
-      ? { adapter: createAdapter(pub, sub, { key: KEY }) }
-      : {
-          adapter: streams.createAdapter(pub, { streamName: KEY, channelPrefix: KEY }),
-          connectionStateRecovery: {},
-        };
+  let options;
+  if (ADAPTER === "classic") {
+    options = { adapter: createAdapter(pub, sub, { key: KEY }) };
+  } else if (ADAPTER === "sharded") {
+    trackSubscriptions(sub);
+    options = { adapter: createShardedAdapter(pub, sub, { channelPrefix: KEY }) };
+  } else if (ADAPTER === "streams") {
+    options = {
+      adapter: streams.createAdapter(pub, { streamName: KEY, channelPrefix: KEY }),
+      connectionStateRecovery: {},
+    };
+  } else {
+    throw new Error(`ADAPTER=${ADAPTER}: not here`);
+  }
   const io = new Server(httpServer, options);
   for (const name of ["/", "/custom"]) serve(io.of(name));
   httpServer.listen(Number(PORT), "127.0.0.1", () => console.log("listening"));

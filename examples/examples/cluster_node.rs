@@ -8,12 +8,14 @@
 //! ```
 //!
 //! `ADAPTER=classic` is `@socket.io/redis-adapter`'s `createAdapter`;
-//! `ADAPTER=streams` is `@socket.io/redis-streams-adapter` 0.3's, with
-//! connection state recovery on. The sharded mode is not built yet, and the
-//! node says so and exits. Namespaces `/` and `/custom` behave alike.
+//! `ADAPTER=sharded` its `createShardedAdapter` (Redis 7, a channel per
+//! room); `ADAPTER=streams` is `@socket.io/redis-streams-adapter` 0.3's,
+//! with connection state recovery on. Namespaces `/` and `/custom` behave
+//! alike.
 
 use socketio_redis_adapter::{
-    redis, RedisAdapter, RedisAdapterConfig, RedisStreamsAdapter, RedisStreamsAdapterConfig,
+    redis, RedisAdapter, RedisAdapterConfig, RedisShardedAdapter, RedisShardedAdapterConfig,
+    RedisStreamsAdapter, RedisStreamsAdapterConfig,
 };
 use socketio_server::{Recovery, Server};
 
@@ -32,6 +34,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             client,
             RedisAdapterConfig::default().key(key),
         )),
+        "sharded" => Server::builder().adapter(RedisShardedAdapter::factory(
+            client,
+            RedisShardedAdapterConfig::default().channel_prefix(key),
+        )),
         "streams" => Server::builder()
             .adapter(RedisStreamsAdapter::factory(
                 client,
@@ -40,9 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .channel_prefix(key),
             ))
             .connection_state_recovery(Recovery::default()),
-        other => {
-            return Err(format!("ADAPTER={other} is not supported yet (classic, streams)").into())
-        }
+        other => return Err(format!("ADAPTER={other}: one of classic, sharded, streams").into()),
     }
     .build();
     examples::cluster::serve_node(&io, &name);

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use interop::RedisServer;
 use socketio_redis_adapter::{
-    redis, RedisAdapter, RedisAdapterConfig, RedisStreamsAdapter, RedisStreamsAdapterConfig,
+    redis, RedisAdapter, RedisAdapterConfig, RedisShardedAdapter, RedisShardedAdapterConfig,
+    RedisStreamsAdapter, RedisStreamsAdapterConfig,
 };
 use socketio_server::{Recovery, Server};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -79,6 +80,21 @@ async fn rust_streams_node(redis: &RedisServer, key: &str, name: &str) -> (Serve
     (io, format!("http://{addr}"))
 }
 
+/// Our node with the sharded adapter (default mode: a channel per room).
+async fn rust_sharded_node(redis: &RedisServer, key: &str, name: &str) -> (Server, String) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let io = Server::builder()
+        .adapter(RedisShardedAdapter::factory(
+            client,
+            RedisShardedAdapterConfig::default().channel_prefix(key),
+        ))
+        .without_client_bundle()
+        .build();
+    examples::cluster::serve_node(&io, name);
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    (io, format!("http://{addr}"))
+}
+
 /// Waits until each namespace of `io` counts `servers` in its cluster.
 async fn until_cluster_of(io: &Server, servers: usize) {
     for nsp in ["/", "/custom"] {
@@ -87,9 +103,15 @@ async fn until_cluster_of(io: &Server, servers: usize) {
 }
 
 /// Runs `cluster_check.js` against the Node node on `node_url` and ours on
-/// `rust_url` (with `mode`: `all-rooms` or `streams`), and asserts that all
-/// of its 14 checks passed, from each node, in each namespace.
-async fn check_both_ways(io: Server, node_url: String, rust_url: String, mode: &str) {
+/// `rust_url` (with `mode`: `all-rooms`, `streams` or none), and asserts
+/// that all of its `checks` passed, from each node, in each namespace.
+async fn check_both_ways(
+    io: Server,
+    node_url: String,
+    rust_url: String,
+    mode: &str,
+    checks: usize,
+) {
     until_cluster_of(&io, 2).await;
     let args = [
         node_url,
@@ -104,7 +126,7 @@ async fn check_both_ways(io: Server, node_url: String, rust_url: String, mode: &
     .await
     .unwrap();
     let results = seen["results"].as_array().unwrap();
-    assert_eq!(results.len(), 14 * 2 * 2, "{seen}");
+    assert_eq!(results.len(), checks * 2 * 2, "{seen}");
     let failed: Vec<_> = results.iter().filter(|r| r["ok"] != true).collect();
     assert!(failed.is_empty(), "{failed:#?}");
     io.close().await;
@@ -117,7 +139,7 @@ async fn a_node_and_a_rust_server_form_one_classic_cluster() {
     let (_node, node_url) = node_node(&redis, "classic", key, "N").await;
     let (io, rust_url) = rust_node(&redis, key, "R").await;
     // 13 checks and all-rooms.
-    check_both_ways(io, node_url, rust_url, "all-rooms").await;
+    check_both_ways(io, node_url, rust_url, "all-rooms", 14).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +149,17 @@ async fn a_node_and_a_rust_server_form_one_streams_cluster() {
     let (_node, node_url) = node_node(&redis, "streams", key, "N").await;
     let (io, rust_url) = rust_streams_node(&redis, key, "R").await;
     // 13 checks and a client recovering its session on the other node.
-    check_both_ways(io, node_url, rust_url, "streams").await;
+    check_both_ways(io, node_url, rust_url, "streams", 14).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_and_a_rust_server_form_one_sharded_cluster() {
+    let redis = RedisServer::start().await;
+    let key = "check-sharded";
+    let (_node, node_url) = node_node(&redis, "sharded", key, "N").await;
+    let (io, rust_url) = rust_sharded_node(&redis, key, "R").await;
+    // The 13 checks (the sharded adapter has no allRooms).
+    check_both_ways(io, node_url, rust_url, "", 13).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

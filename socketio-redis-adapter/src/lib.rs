@@ -22,6 +22,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`RedisShardedAdapter`] speaks the protocol of the same package's
+//! `createShardedAdapter`: Redis 7's sharded PUB/SUB, on one Redis or a
+//! Redis Cluster, with a channel per room so that a broadcast to a room
+//! reaches only the servers that have it.
+//!
 //! [`RedisStreamsAdapter`] speaks `@socket.io/redis-streams-adapter` 0.3's
 //! protocol instead (broadcasts and joins through a Redis stream, requests
 //! over PUB/SUB), and keeps the sessions of connection state recovery in
