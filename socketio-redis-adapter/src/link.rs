@@ -42,6 +42,30 @@ pub(crate) fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
         .set_response_timeout(Some(timeout))
 }
 
+/// At most this many queued messages go to Redis in one pipeline.
+pub(crate) const BATCH: usize = 256;
+
+/// Waits for the next message of `queue` and takes the others already
+/// queued, up to [`BATCH`], into `batch`; false once the queue is closed.
+/// Publishing them in one pipeline costs Redis and us one write instead of
+/// one per message, in the same order.
+pub(crate) async fn next_batch<T>(
+    queue: &mut tokio::sync::mpsc::UnboundedReceiver<T>,
+    batch: &mut Vec<T>,
+) -> bool {
+    let Some(first) = queue.recv().await else {
+        return false;
+    };
+    batch.push(first);
+    while batch.len() < BATCH {
+        match queue.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    true
+}
+
 /// An adapter's side of its subscription.
 #[async_trait]
 pub(crate) trait Subscriber: Send + Sync + 'static {

@@ -12,7 +12,7 @@ use socketio_adapter::Error;
 use tokio::sync::mpsc;
 
 use super::{Publication, Shared};
-use crate::link::{command_connection, supervise, Subscriber};
+use crate::link::{command_connection, next_batch, supervise, Subscriber, BATCH};
 use crate::{broker, lock};
 
 impl Shared {
@@ -88,21 +88,21 @@ impl Subscriber for Shared {
 /// Publishes what the adapter queues, in order. A message that cannot be
 /// published (Redis away) is dropped, as Node's adapter drops it.
 async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedReceiver<Publication>) {
-    while let Some((channel, payload)) = outbox.recv().await {
+    let mut batch = Vec::with_capacity(BATCH);
+    while next_batch(&mut outbox, &mut batch).await {
         let Some(adapter) = shared.upgrade() else {
             return;
         };
+        let mut pipe = redis::pipe();
+        for (channel, payload) in batch.drain(..) {
+            pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+        }
         let sent = match adapter.commands() {
-            Ok(mut conn) => redis::cmd("PUBLISH")
-                .arg(&channel)
-                .arg(payload)
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(broker),
+            Ok(mut conn) => pipe.query_async::<()>(&mut conn).await.map_err(broker),
             Err(e) => Err(e),
         };
         if let Err(e) = sent {
-            tracing::warn!(error = %e, %channel, "publish failed");
+            tracing::warn!(error = %e, "publish failed");
         }
     }
 }

@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use super::adapter::Shared;
 use super::RedisShardedAdapterConfig;
 use crate::cluster::{on_message, ClusterMessage};
-use crate::link::{manager_config, MAX_DELAY, MIN_DELAY};
+use crate::link::{manager_config, next_batch, BATCH, MAX_DELAY, MIN_DELAY};
 use crate::{broker, lock};
 
 /// The Redis a sharded adapter uses.
@@ -149,9 +149,6 @@ pub(super) struct Outgoing {
     pub(super) message: Option<(String, Vec<u8>)>,
     pub(super) done: Option<oneshot::Sender<()>>,
 }
-
-/// At most this many messages go in one pipeline.
-const BATCH: usize = 256;
 
 /// What one server's namespaces share.
 pub(super) struct Hub {
@@ -387,16 +384,13 @@ async fn resubscribe(
 
 /// Sends what the namespaces queue, in order, many at a time.
 async fn publisher(hub: Weak<Hub>, mut outbox: mpsc::UnboundedReceiver<Outgoing>) {
+    let mut queued = Vec::with_capacity(BATCH);
     let mut batch = Vec::with_capacity(BATCH);
-    let mut done = Vec::new();
-    while let Some(first) = outbox.recv().await {
-        let mut next = Some(first);
-        while let Some(out) = next.take() {
+    while next_batch(&mut outbox, &mut queued).await {
+        let mut done = Vec::new();
+        for out in queued.drain(..) {
             batch.extend(out.message);
             done.extend(out.done);
-            if batch.len() < BATCH {
-                next = outbox.try_recv().ok();
-            }
         }
         let Some(h) = hub.upgrade() else { return };
         let sent = if batch.is_empty() {
@@ -412,7 +406,7 @@ async fn publisher(hub: Weak<Hub>, mut outbox: mpsc::UnboundedReceiver<Outgoing>
             tracing::warn!(error = %e, messages = batch.len(), "sharded publish failed");
         }
         batch.clear();
-        for d in done.drain(..) {
+        for d in done {
             let _ = d.send(());
         }
     }

@@ -16,7 +16,9 @@ use tokio::task::JoinSet;
 use super::adapter::{Outgoing, Shared};
 use super::RedisStreamsAdapterConfig;
 use crate::cluster::{on_message, ClusterMessage};
-use crate::link::{command_connection, supervise, Subscriber, MAX_DELAY, MIN_DELAY};
+use crate::link::{
+    command_connection, next_batch, supervise, Subscriber, BATCH, MAX_DELAY, MIN_DELAY,
+};
 use crate::{broker, lock};
 
 /// What one server shares among its namespaces: the Redis client, the
@@ -195,86 +197,113 @@ impl Subscriber for Shared {
     }
 }
 
-/// Runs what the adapter queues, in order: appends to the stream (then
-/// delivers here, with the offset), publishes, sessions kept.
+/// The command that carries `out` to Redis, if any.
+fn command(adapter: &Shared, out: &Outgoing) -> Option<redis::Cmd> {
+    let c = &adapter.hub.config;
+    match out {
+        Outgoing::Append { message, .. } => {
+            let mut cmd = redis::cmd("XADD");
+            cmd.arg(&adapter.stream)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(c.max_len)
+                .arg("*");
+            for (name, value) in message.encode_entry(c.only_plaintext) {
+                cmd.arg(name).arg(value);
+            }
+            Some(cmd)
+        }
+        Outgoing::Publish { channel, payload } => {
+            let mut cmd = redis::cmd("PUBLISH");
+            cmd.arg(channel).arg(payload);
+            Some(cmd)
+        }
+        Outgoing::Session { key, value, ttl } => {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(key)
+                .arg(value)
+                .arg("PX")
+                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
+            Some(cmd)
+        }
+        Outgoing::Flush(_) => None,
+    }
+}
+
+/// Runs what the adapter queues, in order, in pipelines of what is queued
+/// together: appends to the stream (then delivers here, with the offset),
+/// publishes, sessions kept.
 pub(super) async fn publish(shared: Weak<Shared>, mut outbox: mpsc::UnboundedReceiver<Outgoing>) {
-    while let Some(out) = outbox.recv().await {
+    let mut batch = Vec::with_capacity(BATCH);
+    while next_batch(&mut outbox, &mut batch).await {
         let Some(adapter) = shared.upgrade() else {
             return;
         };
-        if let Outgoing::Flush(done) = out {
-            let _ = done.send(());
-            continue;
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let mut commands = 0;
+        for cmd in batch.iter().filter_map(|out| command(&adapter, out)) {
+            pipe.add_command(cmd);
+            commands += 1;
         }
-        let conn = adapter.hub.commands().await;
-        match out {
-            Outgoing::Append {
-                message,
-                deliver,
-                done,
-            } => {
-                let c = &adapter.hub.config;
-                let mut cmd = redis::cmd("XADD");
-                cmd.arg(&adapter.stream)
-                    .arg("MAXLEN")
-                    .arg("~")
-                    .arg(c.max_len)
-                    .arg("*");
-                for (name, value) in message.encode_entry(c.only_plaintext) {
-                    cmd.arg(name).arg(value);
-                }
-                let offset: Result<String, Error> = match conn {
-                    Ok(mut conn) => cmd.query_async(&mut conn).await.map_err(broker),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = &offset {
-                    tracing::warn!(error = %e, "adding to the stream failed");
-                }
-                if let Some(pair) = deliver {
-                    let (mut packet, opts) = *pair;
-                    // As Node: delivered here even when Redis failed, then
-                    // without an offset.
-                    if let Ok(offset) = &offset {
-                        adapter.add_offset(&mut packet, &opts, offset);
-                    }
-                    adapter.core.deliver_here(packet, opts);
-                }
-                if let Some(done) = done {
+        let replies: Result<Vec<redis::RedisResult<redis::Value>>, Error> = if commands == 0 {
+            Ok(Vec::new())
+        } else {
+            match adapter.hub.commands().await {
+                Ok(mut conn) => pipe.query_async(&mut conn).await.map_err(broker),
+                Err(e) => Err(e),
+            }
+        };
+        let mut replies = replies.map(Vec::into_iter);
+        let mut reply = || -> Result<redis::Value, Error> {
+            match &mut replies {
+                Ok(each) => each
+                    .next()
+                    .unwrap_or_else(|| {
+                        Err(redis::RedisError::from((
+                            redis::ErrorKind::Client,
+                            "no reply",
+                        )))
+                    })
+                    .map_err(broker),
+                Err(e) => Err(e.clone()),
+            }
+        };
+        for out in batch.drain(..) {
+            match out {
+                Outgoing::Flush(done) => {
                     let _ = done.send(());
                 }
-            }
-            Outgoing::Publish { channel, payload } => {
-                let sent = match conn {
-                    Ok(mut conn) => redis::cmd("PUBLISH")
-                        .arg(&channel)
-                        .arg(payload)
-                        .query_async::<()>(&mut conn)
-                        .await
-                        .map_err(broker),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, %channel, "publish failed");
+                Outgoing::Append { deliver, done, .. } => {
+                    let offset = reply().and_then(|v| {
+                        redis::from_redis_value::<String>(v)
+                            .map_err(|e| Error::Broker(e.to_string()))
+                    });
+                    if let Err(e) = &offset {
+                        tracing::warn!(error = %e, "adding to the stream failed");
+                    }
+                    if let Some(pair) = deliver {
+                        let (mut packet, opts) = *pair;
+                        // As Node: delivered here even when Redis failed,
+                        // then without an offset.
+                        if let Ok(offset) = &offset {
+                            adapter.add_offset(&mut packet, &opts, offset);
+                        }
+                        adapter.core.deliver_here(packet, opts);
+                    }
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
                 }
-            }
-            Outgoing::Flush(done) => {
-                let _ = done.send(());
-            }
-            Outgoing::Session { key, value, ttl } => {
-                let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-                let set = match conn {
-                    Ok(mut conn) => redis::cmd("SET")
-                        .arg(&key)
-                        .arg(value)
-                        .arg("PX")
-                        .arg(ms)
-                        .query_async::<()>(&mut conn)
-                        .await
-                        .map_err(broker),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = set {
-                    tracing::warn!(error = %e, "session not kept in Redis");
+                Outgoing::Publish { channel, .. } => {
+                    if let Err(e) = reply() {
+                        tracing::warn!(error = %e, %channel, "publish failed");
+                    }
+                }
+                Outgoing::Session { .. } => {
+                    if let Err(e) = reply() {
+                        tracing::warn!(error = %e, "session not kept in Redis");
+                    }
                 }
             }
         }
