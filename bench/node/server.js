@@ -2,11 +2,11 @@
 // examples/bench_server: `echo`, `echo_ack` and `broadcast` on `/`, default
 // options otherwise. Listens on 127.0.0.1:$PORT (default 3000). With
 // REDIS_URL set, it joins that Redis's cluster (@socket.io/redis-adapter,
-// the redis 4.7 client).
+// the redis 4.7 client): ADAPTER=classic (the default) or sharded.
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
 const { createClient } = require("redis");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 
 const httpServer = createServer();
 const io = new Server(httpServer);
@@ -15,7 +15,7 @@ async function cluster(url) {
   const pub = createClient({ url });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(createAdapter(pub, sub));
+  io.adapter(process.env.ADAPTER === "sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
 }
 
 io.on("connection", (socket) => {

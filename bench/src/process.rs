@@ -104,15 +104,16 @@ impl Redis {
 
 impl Redis {
     /// Waits until `count` clients subscribe to `channel` (the servers of a
-    /// cluster, to its request channel), asking Redis again each time it
-    /// answers, for 30 s at most.
-    pub async fn until_subscribers(&self, channel: &str, count: usize) -> Result<()> {
+    /// cluster, to its request channel), as `PUBSUB <numsub>` counts them
+    /// (`NUMSUB`, or `SHARDNUMSUB` for sharded channels), asking Redis again
+    /// each time it answers, for 30 s at most.
+    pub async fn until_subscribers(&self, numsub: &str, channel: &str, count: usize) -> Result<()> {
         let client = redis::Client::open(self.url.as_str())?;
         let mut conn = client.get_multiplexed_async_connection().await?;
         let asked = Instant::now();
         loop {
             let (_, subscribers): (String, usize) = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
+                .arg(numsub)
                 .arg(channel)
                 .query_async(&mut conn)
                 .await?;

@@ -10,10 +10,13 @@
 //!   the sender included.
 //!
 //! With `REDIS_URL` set, it joins the cluster of that Redis
-//! (`socketio-redis-adapter`, classic mode, key `socket.io`).
+//! (`socketio-redis-adapter`, key `socket.io`): `ADAPTER=classic` (the
+//! default) or `sharded`.
 
 use examples::bench_connection;
-use socketio_redis_adapter::{redis, RedisAdapter, RedisAdapterConfig};
+use socketio_redis_adapter::{
+    redis, RedisAdapter, RedisAdapterConfig, RedisShardedAdapter, RedisShardedAdapterConfig,
+};
 use socketio_server::{Server, Socket};
 
 #[tokio::main]
@@ -22,7 +25,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = Server::builder();
     if let Ok(url) = std::env::var("REDIS_URL") {
         let client = redis::Client::open(url)?;
-        builder = builder.adapter(RedisAdapter::factory(client, RedisAdapterConfig::default()));
+        builder = match std::env::var("ADAPTER").as_deref() {
+            Ok("sharded") => builder.adapter(RedisShardedAdapter::factory(
+                client,
+                RedisShardedAdapterConfig::default(),
+            )),
+            _ => builder.adapter(RedisAdapter::factory(client, RedisAdapterConfig::default())),
+        };
     }
     let io = builder.build();
     io.of("/")

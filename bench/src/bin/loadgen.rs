@@ -34,11 +34,12 @@ const SCENARIOS: &[&str] = &[
     "idle_2000",
     "idle_15000",
     "cluster_broadcast",
+    "cluster_broadcast_sharded",
 ];
 
 /// Scenarios run on two servers of one cluster through a `redis-server`
 /// the generator starts (servers read `REDIS_URL`).
-const CLUSTER_SCENARIOS: &[&str] = &["cluster_broadcast"];
+const CLUSTER_SCENARIOS: &[&str] = &["cluster_broadcast", "cluster_broadcast_sharded"];
 
 struct Options {
     runs: u32,
@@ -209,11 +210,24 @@ fn suite(options: Options) -> Result<()> {
 async fn run_one(command: &str, scenario: &str, options: &Options) -> Result<Measured> {
     let (mut servers, _redis) = if CLUSTER_SCENARIOS.contains(&scenario) {
         let redis = Redis::start().await?;
-        let env = [("REDIS_URL", redis.url.clone())];
+        let sharded = scenario.ends_with("_sharded");
+        let adapter = if sharded { "sharded" } else { "classic" };
+        let env = [
+            ("REDIS_URL", redis.url.clone()),
+            ("ADAPTER", adapter.to_owned()),
+        ];
         let first = Server::start(command, &env).await?;
         let second = Server::start(command, &env).await?;
         // Both subscribed before the clients come.
-        redis.until_subscribers("socket.io-request#/#", 2).await?;
+        if sharded {
+            redis
+                .until_subscribers("SHARDNUMSUB", "socket.io#/#", 2)
+                .await?;
+        } else {
+            redis
+                .until_subscribers("NUMSUB", "socket.io-request#/#", 2)
+                .await?;
+        }
         (vec![first, second], Some(redis))
     } else {
         (vec![Server::start(command, &[]).await?], None)
@@ -249,7 +263,9 @@ async fn run_scenario(
         "ack" => scenario::echo(addr, probe, 50, scale(4_000), true).await,
         "broadcast_100" => scenario::broadcast(&[addr], probe, 100, scale(10_000), 20).await,
         "broadcast_1000" => scenario::broadcast(&[addr], probe, 1_000, scale(1_000), 10).await,
-        "cluster_broadcast" => scenario::broadcast(servers, probe, 200, scale(2_000), 20).await,
+        "cluster_broadcast" | "cluster_broadcast_sharded" => {
+            scenario::broadcast(servers, probe, 200, scale(2_000), 20).await
+        }
         "connect" => scenario::connects(addr, probe, scale(5_000), 20).await,
         "polling" => scenario::polling(addr, probe, 50, scale(500)).await,
         "idle_2000" => {
