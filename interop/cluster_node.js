@@ -124,7 +124,12 @@ async function main() {
     options = { adapter: createShardedAdapter(pub, sub, { channelPrefix: KEY }) };
   } else if (ADAPTER === "streams") {
     options = {
-      adapter: streams.createAdapter(pub, { streamName: KEY, channelPrefix: KEY }),
+      adapter: streams.createAdapter(pub, {
+        streamName: KEY,
+        channelPrefix: KEY,
+        // Not in the contract: the interop test's second streams run.
+        useShardedPubSub: process.env.USE_SHARDED_PUBSUB === "1",
+      }),
       connectionStateRecovery: {},
     };
   } else {

@@ -20,6 +20,17 @@ use tokio::process::{Child, Command};
 
 /// The Node.js node, started and listening.
 async fn node_node(redis: &RedisServer, adapter: &str, key: &str, name: &str) -> (Child, String) {
+    node_node_with(redis, adapter, key, name, &[]).await
+}
+
+/// As [`node_node`], with more of the environment.
+async fn node_node_with(
+    redis: &RedisServer,
+    adapter: &str,
+    key: &str,
+    name: &str,
+    more: &[(&str, &str)],
+) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,6 +45,7 @@ async fn node_node(redis: &RedisServer, adapter: &str, key: &str, name: &str) ->
             ("KEY", key.to_owned()),
             ("NODE_NAME", name.to_owned()),
         ])
+        .envs(more.iter().copied())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -62,15 +74,22 @@ async fn rust_node(redis: &RedisServer, key: &str, name: &str) -> (Server, Strin
     (io, format!("http://{addr}"))
 }
 
-/// Our node with the streams adapter and connection state recovery.
-async fn rust_streams_node(redis: &RedisServer, key: &str, name: &str) -> (Server, String) {
+/// Our node with the streams adapter and connection state recovery; with
+/// `sharded`, requests over sharded PUB/SUB.
+async fn rust_streams_node(
+    redis: &RedisServer,
+    key: &str,
+    name: &str,
+    sharded: bool,
+) -> (Server, String) {
     let client = redis::Client::open(redis.url.as_str()).unwrap();
     let io = Server::builder()
         .adapter(RedisStreamsAdapter::factory(
             client,
             RedisStreamsAdapterConfig::default()
                 .stream_name(key)
-                .channel_prefix(key),
+                .channel_prefix(key)
+                .use_sharded_pub_sub(sharded),
         ))
         .connection_state_recovery(Recovery::default())
         .without_client_bundle()
@@ -147,8 +166,18 @@ async fn a_node_and_a_rust_server_form_one_streams_cluster() {
     let redis = RedisServer::start().await;
     let key = "check-streams";
     let (_node, node_url) = node_node(&redis, "streams", key, "N").await;
-    let (io, rust_url) = rust_streams_node(&redis, key, "R").await;
+    let (io, rust_url) = rust_streams_node(&redis, key, "R", false).await;
     // 13 checks and a client recovering its session on the other node.
+    check_both_ways(io, node_url, rust_url, "streams", 14).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streams_cluster_with_sharded_pub_sub() {
+    let redis = RedisServer::start().await;
+    let key = "check-streams-sharded";
+    let more = [("USE_SHARDED_PUBSUB", "1")];
+    let (_node, node_url) = node_node_with(&redis, "streams", key, "N", &more).await;
+    let (io, rust_url) = rust_streams_node(&redis, key, "R", true).await;
     check_both_ways(io, node_url, rust_url, "streams", 14).await;
 }
 

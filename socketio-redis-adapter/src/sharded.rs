@@ -15,7 +15,8 @@ use crate::cluster::{ClusterMessage, MessageType};
 
 mod adapter;
 mod config;
-mod link;
+pub(crate) mod link;
+pub(crate) mod subscriptions;
 
 pub use adapter::RedisShardedAdapter;
 pub use config::{RedisShardedAdapterConfig, SubscriptionMode};

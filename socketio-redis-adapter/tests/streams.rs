@@ -21,11 +21,16 @@ async fn streams_node(
     redis: &Redis,
     recovery: bool,
 ) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+    streams_node_with(redis, recovery, RedisStreamsAdapterConfig::default()).await
+}
+
+async fn streams_node_with(
+    redis: &Redis,
+    recovery: bool,
+    config: RedisStreamsAdapterConfig,
+) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
     let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut builder = Server::builder().adapter(RedisStreamsAdapter::factory(
-        client,
-        RedisStreamsAdapterConfig::default(),
-    ));
+    let mut builder = Server::builder().adapter(RedisStreamsAdapter::factory(client, config));
     if recovery {
         builder = builder.connection_state_recovery(Recovery::default());
     }
@@ -102,6 +107,32 @@ async fn two_servers_share_broadcasts_rooms_and_requests() {
     .await
     .unwrap();
 
+    requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_may_go_over_sharded_pub_sub() {
+    let redis = Redis::start().await;
+    let config = || RedisStreamsAdapterConfig::default().use_sharded_pub_sub(true);
+    let (a, a_addr, mut a_sockets) = streams_node_with(&redis, false, config()).await;
+    let (b, b_addr, mut b_sockets) = streams_node_with(&redis, false, config()).await;
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    until_readers(&redis, 2).await;
+    // Counted among sharded subscribers, not classic ones.
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (_, classic): (String, usize) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg("socket.io#/#")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(classic, 0);
+    let (mut ca, _) = join(a_addr, &mut a_sockets).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+    assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
+    sb.join(["r"]);
     requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
 }
 

@@ -16,8 +16,11 @@ use socketio_parser::{Packet, Value};
 use tokio::sync::oneshot;
 
 use super::link::{Hub, Outgoing, Target};
+use super::subscriptions::ShardReader;
 use super::{channel_for, room_channel, subscribes_to, RedisShardedAdapterConfig};
-use crate::cluster::{encode_packet, requests, Cluster, ClusterMessage, Core, MessageType};
+use crate::cluster::{
+    encode_packet, on_message, requests, Cluster, ClusterMessage, Core, MessageType,
+};
 use crate::message::{encode_options, object};
 
 pub(super) struct Shared {
@@ -106,17 +109,21 @@ impl Shared {
             .contains(room)
     }
 
+    fn reader(self: &Arc<Self>) -> Weak<dyn ShardReader> {
+        let me: Weak<Self> = Arc::downgrade(self);
+        me
+    }
+
     fn on_room_event(self: &Arc<Self>, event: &RoomEvent) {
         let mode = self.hub.config.subscription_mode;
+        let subs = &self.hub.subscriptions;
         match event {
             RoomEvent::Create(room) if subscribes_to(mode, self.is_local_socket_id(room)) => {
-                self.hub
-                    .subscribe(&room_channel(&self.main, room.as_str()), self);
+                subs.subscribe(&room_channel(&self.main, room.as_str()), self.reader());
             }
             RoomEvent::Delete(room) => {
                 // Unsubscribing a channel never made is nothing.
-                self.hub
-                    .unsubscribe(&room_channel(&self.main, room.as_str()), Arc::as_ptr(self));
+                subs.unsubscribe(&room_channel(&self.main, room.as_str()), &self.reader());
             }
             _ => {}
         }
@@ -131,7 +138,7 @@ impl Shared {
         }));
         let confirmations: Vec<_> = [self.main.clone(), self.response.clone()]
             .iter()
-            .filter_map(|channel| self.hub.subscribe(channel, self))
+            .filter_map(|channel| self.hub.subscriptions.subscribe(channel, self.reader()))
             .collect();
         self.hub.start();
         let timeout = self.hub.config.requests_timeout;
@@ -154,6 +161,15 @@ impl Shared {
             message: Some((channel, message.encode_json_or_msgpack())),
             done,
         });
+    }
+}
+
+impl ShardReader for Shared {
+    fn on_shard_message(self: Arc<Self>, channel: &str, payload: bytes::Bytes) {
+        match ClusterMessage::decode_envelope(payload) {
+            Ok(message) => on_message(&self, message, None),
+            Err(e) => tracing::debug!(error = %e, %channel, "message ignored"),
+        }
     }
 }
 
@@ -203,14 +219,13 @@ impl Adapter for RedisShardedAdapter {
             done: Some(done),
         });
         let _ = tokio::time::timeout(shared.hub.config.requests_timeout, sent).await;
-        let me = Arc::as_ptr(shared);
+        let me = shared.reader();
+        let subs = &shared.hub.subscriptions;
         for room in shared.core.local.rooms() {
-            shared
-                .hub
-                .unsubscribe(&room_channel(&shared.main, room.as_str()), me);
+            subs.unsubscribe(&room_channel(&shared.main, room.as_str()), &me);
         }
-        shared.hub.unsubscribe(&shared.main, me);
-        shared.hub.unsubscribe(&shared.response, me);
+        subs.unsubscribe(&shared.main, &me);
+        subs.unsubscribe(&shared.response, &me);
         shared.core.abort();
         shared.core.local.close().await
     }

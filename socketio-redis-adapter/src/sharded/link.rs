@@ -1,32 +1,28 @@
 //! The sharded adapter's links to Redis, shared by a server's namespaces:
-//! one connection for commands, one for sharded subscriptions (RESP3, so
-//! that messages arrive as pushes), the table of which channel feeds which
-//! namespace, and the publisher that sends what the namespaces queue, in
-//! order. Against a single Redis the subscriptions are made again after the
-//! connection comes back; against a Redis Cluster the client follows slots
-//! and failovers itself.
+//! the connections ([`Link`]: one Redis or a Redis Cluster; RESP3 for the
+//! one that subscribes, so that messages arrive as pushes), the one for
+//! commands, and the publisher that sends what the namespaces queue, in
+//! order. The subscriptions themselves are kept by `subscriptions`.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use bytes::Bytes;
 use redis::aio::ConnectionManager;
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::{FromRedisValue, ProtocolVersion, PushInfo, PushKind};
+use redis::{FromRedisValue, ProtocolVersion, PushInfo};
 use socketio_adapter::Error;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
-use super::adapter::Shared;
+use super::subscriptions::Subscriptions;
 use super::RedisShardedAdapterConfig;
-use crate::cluster::{on_message, ClusterMessage};
-use crate::link::{manager_config, next_batch, BATCH, MAX_DELAY, MIN_DELAY};
+use crate::link::{manager_config, next_batch, BATCH};
 use crate::{broker, lock};
 
 /// The Redis a sharded adapter uses.
-pub(super) enum Target {
+#[derive(Clone)]
+pub(crate) enum Target {
     /// One Redis 7 server.
     Single(redis::Client),
     /// The nodes of a Redis Cluster to start from.
@@ -35,14 +31,14 @@ pub(super) enum Target {
 
 /// A connection to [`Target`].
 #[derive(Clone)]
-enum Link {
+pub(crate) enum Link {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
 }
 
 impl Link {
     /// Opens a connection; with `pushes`, in RESP3, its pushes sent there.
-    async fn open(
+    pub(crate) async fn open(
         target: &Target,
         pushes: Option<mpsc::UnboundedSender<PushInfo>>,
         timeout: Duration,
@@ -91,7 +87,7 @@ impl Link {
         reply.map_err(broker)
     }
 
-    async fn ssubscribe(&mut self, channel: &str) -> Result<(), Error> {
+    pub(crate) async fn ssubscribe(&mut self, channel: &str) -> Result<(), Error> {
         match self {
             // One channel per command: its one confirmation is its reply.
             Self::Single(_) => self.run(redis::cmd("SSUBSCRIBE").arg(channel)).await,
@@ -99,7 +95,7 @@ impl Link {
         }
     }
 
-    async fn sunsubscribe(&mut self, channel: &str) -> Result<(), Error> {
+    pub(crate) async fn sunsubscribe(&mut self, channel: &str) -> Result<(), Error> {
         match self {
             Self::Single(_) => self.run(redis::cmd("SUNSUBSCRIBE").arg(channel)).await,
             Self::Cluster(c) => c.sunsubscribe(channel).await.map_err(broker),
@@ -136,12 +132,6 @@ impl Link {
     }
 }
 
-/// What the subscription task is asked to do.
-enum Control {
-    Subscribe(String, Option<oneshot::Sender<Result<(), Error>>>),
-    Unsubscribe(String),
-}
-
 /// What the publisher sends (a payload on a channel), and with `done`, whom
 /// it tells once Redis has it and what was queued before (a message of
 /// none: only that).
@@ -155,16 +145,9 @@ pub(super) struct Hub {
     target: Target,
     pub(super) config: RedisShardedAdapterConfig,
     commands: tokio::sync::Mutex<Option<Link>>,
-    /// Which adapters read each subscribed channel.
-    channels: Mutex<HashMap<String, Vec<Weak<Shared>>>>,
-    control: mpsc::UnboundedSender<Control>,
+    pub(super) subscriptions: Arc<Subscriptions>,
     outbox: mpsc::UnboundedSender<Outgoing>,
-    waiting: Mutex<
-        Option<(
-            mpsc::UnboundedReceiver<Control>,
-            mpsc::UnboundedReceiver<Outgoing>,
-        )>,
-    >,
+    waiting: Mutex<Option<mpsc::UnboundedReceiver<Outgoing>>>,
     tasks: Mutex<JoinSet<()>>,
 }
 
@@ -176,27 +159,28 @@ impl Drop for Hub {
 
 impl Hub {
     pub(super) fn new(target: Target, config: RedisShardedAdapterConfig) -> Self {
-        let (control, control_rx) = mpsc::unbounded_channel();
         let (outbox, outbox_rx) = mpsc::unbounded_channel();
+        let subscriptions = Arc::new(Subscriptions::new(target.clone(), config.requests_timeout));
         Self {
             target,
             config,
             commands: tokio::sync::Mutex::new(None),
-            channels: Mutex::new(HashMap::new()),
-            control,
+            subscriptions,
             outbox,
-            waiting: Mutex::new(Some((control_rx, outbox_rx))),
+            waiting: Mutex::new(Some(outbox_rx)),
             tasks: Mutex::new(JoinSet::new()),
         }
     }
 
     /// Starts the subscription task and the publisher, once.
     pub(super) fn start(self: &Arc<Self>) {
-        let Some((control, outbox)) = lock(&self.waiting).take() else {
+        let Some(outbox) = lock(&self.waiting).take() else {
             return;
         };
         let mut tasks = lock(&self.tasks);
-        tasks.spawn(subscriptions(Arc::downgrade(self), control));
+        if let Some(task) = self.subscriptions.task() {
+            tasks.spawn(task);
+        }
         tasks.spawn(publisher(Arc::downgrade(self), outbox));
     }
 
@@ -218,168 +202,6 @@ impl Hub {
     pub(super) fn send(&self, out: Outgoing) {
         let _ = self.outbox.send(out);
     }
-
-    /// `adapter` reads `channel` from now on; the receiver, if any, tells
-    /// when Redis confirmed the subscription.
-    pub(super) fn subscribe(
-        &self,
-        channel: &str,
-        adapter: &Arc<Shared>,
-    ) -> Option<oneshot::Receiver<Result<(), Error>>> {
-        let mut channels = lock(&self.channels);
-        let readers = channels.entry(channel.to_owned()).or_default();
-        readers.retain(|w| w.strong_count() > 0);
-        let first = readers.is_empty();
-        if !readers
-            .iter()
-            .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(adapter)))
-        {
-            readers.push(Arc::downgrade(adapter));
-        }
-        drop(channels);
-        if !first {
-            return None;
-        }
-        let (done, confirmed) = oneshot::channel();
-        let _ = self
-            .control
-            .send(Control::Subscribe(channel.to_owned(), Some(done)));
-        Some(confirmed)
-    }
-
-    /// `adapter` no longer reads `channel`.
-    pub(super) fn unsubscribe(&self, channel: &str, adapter: *const Shared) {
-        let mut channels = lock(&self.channels);
-        let Some(readers) = channels.get_mut(channel) else {
-            return;
-        };
-        readers.retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), adapter));
-        if readers.is_empty() {
-            channels.remove(channel);
-            drop(channels);
-            let _ = self.control.send(Control::Unsubscribe(channel.to_owned()));
-        }
-    }
-
-    /// A message on `channel`, for the adapters that read it (with no lock
-    /// of ours held while they handle it).
-    fn dispatch(&self, channel: &str, payload: Bytes) {
-        let readers: Vec<Arc<Shared>> = lock(&self.channels)
-            .get(channel)
-            .map(|r| r.iter().filter_map(Weak::upgrade).collect())
-            .unwrap_or_default();
-        if readers.is_empty() {
-            return;
-        }
-        match ClusterMessage::decode_envelope(payload) {
-            Ok(message) => {
-                for adapter in &readers {
-                    on_message(adapter, message.clone(), None);
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, %channel, "message ignored"),
-        }
-    }
-}
-
-fn bulk(value: &redis::Value) -> Option<&[u8]> {
-    match value {
-        redis::Value::BulkString(bytes) => Some(bytes),
-        _ => None,
-    }
-}
-
-/// Keeps the sharded subscriptions: makes and drops them as asked, hands
-/// on each message, and after the connection is lost subscribes to every
-/// channel again, with backoff, until Redis answers.
-async fn subscriptions(hub: Weak<Hub>, mut control: mpsc::UnboundedReceiver<Control>) {
-    let (pushes_tx, mut pushes) = mpsc::unbounded_channel::<PushInfo>();
-    let mut link: Option<Link> = None;
-    let mut lost = true;
-    let mut delay = MIN_DELAY;
-    loop {
-        if lost {
-            let Some(h) = hub.upgrade() else { return };
-            match resubscribe(&h, &mut link, &pushes_tx).await {
-                Ok(()) => {
-                    lost = false;
-                    delay = MIN_DELAY;
-                }
-                Err(e) => {
-                    drop(h);
-                    tracing::debug!(error = %e, "sharded subscriptions not made; trying again");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(MAX_DELAY);
-                    continue;
-                }
-            }
-        }
-        tokio::select! {
-            push = pushes.recv() => {
-                let Some(push) = push else { return };
-                match push.kind {
-                    PushKind::SMessage | PushKind::Message => {
-                        let (Some(channel), Some(payload)) = (
-                            push.data.first().and_then(bulk),
-                            push.data.get(1).and_then(bulk),
-                        ) else {
-                            continue;
-                        };
-                        let Some(h) = hub.upgrade() else { return };
-                        h.dispatch(&String::from_utf8_lossy(channel), Bytes::copy_from_slice(payload));
-                    }
-                    // A single Redis forgets the subscriptions of a lost
-                    // connection; a cluster client makes them again itself.
-                    PushKind::Disconnection if matches!(link, Some(Link::Single(_))) => {
-                        tracing::warn!("the sharded subscription connection was lost; subscribing again");
-                        lost = true;
-                    }
-                    _ => {}
-                }
-            }
-            next = control.recv() => {
-                let Some(next) = next else { return };
-                let Some(conn) = link.as_mut() else { continue };
-                match next {
-                    Control::Subscribe(channel, done) => {
-                        let made = conn.ssubscribe(&channel).await;
-                        if made.is_err() {
-                            lost = true;
-                        }
-                        if let Some(done) = done {
-                            let _ = done.send(made);
-                        }
-                    }
-                    Control::Unsubscribe(channel) => {
-                        if conn.sunsubscribe(&channel).await.is_err() {
-                            lost = true;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Opens the subscription connection if need be and subscribes to every
-/// channel of the table.
-async fn resubscribe(
-    hub: &Hub,
-    link: &mut Option<Link>,
-    pushes: &mpsc::UnboundedSender<PushInfo>,
-) -> Result<(), Error> {
-    if link.is_none() {
-        let timeout = hub.config.requests_timeout;
-        *link = Some(Link::open(&hub.target, Some(pushes.clone()), timeout).await?);
-    }
-    let Some(conn) = link.as_mut() else {
-        return Ok(());
-    };
-    let channels: Vec<String> = lock(&hub.channels).keys().cloned().collect();
-    for channel in channels {
-        conn.ssubscribe(&channel).await?;
-    }
-    Ok(())
 }
 
 /// Sends what the namespaces queue, in order, many at a time.

@@ -21,6 +21,8 @@ use super::link::Hub;
 use super::{encode_session, stream_name, RedisStreamsAdapterConfig};
 use crate::cluster::{encode_packet, requests, Cluster, ClusterMessage, Core, MessageType};
 use crate::message::{encode_options, object};
+use crate::sharded::link::Target;
+use crate::sharded::subscriptions::Subscriptions;
 use crate::{broker, lock};
 
 /// What the publisher does, in order.
@@ -82,8 +84,15 @@ impl RedisStreamsAdapter {
         client: redis::Client,
         config: RedisStreamsAdapterConfig,
     ) -> impl AdapterFactory {
+        let sharded = config.use_sharded_pub_sub.then(|| {
+            Arc::new(Subscriptions::new(
+                Target::Single(client.clone()),
+                config.requests_timeout,
+            ))
+        });
         let hub = Arc::new(Hub {
             client,
+            sharded,
             config,
             commands: tokio::sync::Mutex::new(None),
             adapters: Mutex::new(HashMap::new()),
@@ -179,8 +188,13 @@ impl Cluster for Shared {
 
     async fn server_count(&self) -> Result<usize, Error> {
         let mut conn = self.hub.commands().await?;
+        let numsub = if self.hub.sharded.is_some() {
+            "SHARDNUMSUB"
+        } else {
+            "NUMSUB"
+        };
         let reply: (String, usize) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
+            .arg(numsub)
             .arg(&self.public)
             .query_async(&mut conn)
             .await
@@ -209,6 +223,11 @@ impl Adapter for RedisStreamsAdapter {
         self.0.send(Outgoing::Flush(flushed));
         let _ = tokio::time::timeout(self.0.hub.config.requests_timeout, done).await;
         lock(&self.0.hub.adapters).remove(&self.0.core.nsp);
+        if let Some(subs) = &self.0.hub.sharded {
+            let me = self.0.reader();
+            subs.unsubscribe(&self.0.public, &me);
+            subs.unsubscribe(&self.0.private, &me);
+        }
         self.0.core.abort();
         self.0.core.local.close().await
     }

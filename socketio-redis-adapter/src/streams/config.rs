@@ -13,6 +13,7 @@ pub struct RedisStreamsAdapterConfig {
     pub(crate) block_time: Duration,
     pub(crate) session_key_prefix: String,
     pub(crate) only_plaintext: bool,
+    pub(crate) use_sharded_pub_sub: bool,
     pub(crate) requests_timeout: Duration,
 }
 
@@ -27,6 +28,7 @@ impl Default for RedisStreamsAdapterConfig {
             block_time: Duration::from_secs(5),
             session_key_prefix: "sio:session:".into(),
             only_plaintext: false,
+            use_sharded_pub_sub: false,
             requests_timeout: Duration::from_secs(5),
         }
     }
@@ -85,6 +87,15 @@ impl RedisStreamsAdapterConfig {
     /// (Node's `onlyPlaintext`, default false).
     pub fn only_plaintext(mut self, plain: bool) -> Self {
         self.only_plaintext = plain;
+        self
+    }
+
+    /// Whether requests and answers go over Redis 7's sharded PUB/SUB
+    /// (`SPUBLISH`/`SSUBSCRIBE`, servers counted with `SHARDNUMSUB`) rather
+    /// than classic PUB/SUB (Node's `useShardedPubSub`, default false).
+    /// Every server of the cluster should agree.
+    pub fn use_sharded_pub_sub(mut self, sharded: bool) -> Self {
+        self.use_sharded_pub_sub = sharded;
         self
     }
 

@@ -19,12 +19,15 @@ use crate::cluster::{on_message, ClusterMessage};
 use crate::link::{
     command_connection, next_batch, supervise, Subscriber, BATCH, MAX_DELAY, MIN_DELAY,
 };
+use crate::sharded::subscriptions::{ShardReader, Subscriptions};
 use crate::{broker, lock};
 
 /// What one server shares among its namespaces: the Redis client, the
 /// connection for commands, and one reader per stream.
 pub(super) struct Hub {
     pub(super) client: redis::Client,
+    /// With `use_sharded_pub_sub`: the sharded subscriptions.
+    pub(super) sharded: Option<Arc<Subscriptions>>,
     pub(super) config: RedisStreamsAdapterConfig,
     pub(super) commands: tokio::sync::Mutex<Option<ConnectionManager>>,
     pub(super) adapters: Mutex<HashMap<String, Weak<Shared>>>,
@@ -65,6 +68,9 @@ impl Hub {
         };
         for name in names {
             set.spawn(read_stream(Arc::downgrade(self), name));
+        }
+        if let Some(task) = self.sharded.as_ref().and_then(|s| s.task()) {
+            set.spawn(task);
         }
         *readers = Some(set);
     }
@@ -162,11 +168,33 @@ impl Shared {
         }
     }
 
+    pub(super) fn reader(self: &Arc<Self>) -> Weak<dyn ShardReader> {
+        let me: Weak<Self> = Arc::downgrade(self);
+        me
+    }
+
     pub(super) async fn start(self: &Arc<Self>) -> Result<(), Error> {
         lock(&self.hub.adapters).insert(self.core.nsp.clone(), Arc::downgrade(self));
         self.hub.start_readers();
         if let Some(outbox) = lock(&self.outbox_rx).take() {
             self.core.spawn(publish(Arc::downgrade(self), outbox));
+        }
+        if let Some(subs) = &self.hub.sharded {
+            let confirmations: Vec<_> = [&self.public, &self.private]
+                .into_iter()
+                .filter_map(|channel| subs.subscribe(channel, self.reader()))
+                .collect();
+            for confirmed in confirmations {
+                match tokio::time::timeout(self.hub.config.requests_timeout, confirmed).await {
+                    Ok(Ok(made)) => made?,
+                    _ => {
+                        return Err(Error::Broker(
+                            "Redis did not confirm the subscription; subscribing again".into(),
+                        ))
+                    }
+                }
+            }
+            return Ok(());
         }
         let first = self.subscribe().await;
         let (subscription, outcome) = match first {
@@ -176,6 +204,12 @@ impl Shared {
         self.core
             .spawn(supervise(Arc::downgrade(self), subscription));
         outcome
+    }
+}
+
+impl ShardReader for Shared {
+    fn on_shard_message(self: Arc<Self>, channel: &str, payload: Bytes) {
+        Subscriber::on_pubsub(self, channel, payload);
     }
 }
 
@@ -214,7 +248,12 @@ fn command(adapter: &Shared, out: &Outgoing) -> Option<redis::Cmd> {
             Some(cmd)
         }
         Outgoing::Publish { channel, payload } => {
-            let mut cmd = redis::cmd("PUBLISH");
+            let name = if adapter.hub.sharded.is_some() {
+                "SPUBLISH"
+            } else {
+                "PUBLISH"
+            };
+            let mut cmd = redis::cmd(name);
             cmd.arg(channel).arg(payload);
             Some(cmd)
         }
