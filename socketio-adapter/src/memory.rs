@@ -8,6 +8,12 @@ use async_trait::async_trait;
 use socketio_parser::{Packet, Value};
 
 use self::recovery::RecoveryStore;
+
+/// Now, on tokio's clock (the server's timers' clock too), so that a
+/// runtime with paused time (tests) moves recovery's expiry as well.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
 use crate::{
     AckSender, Adapter, AdapterFactory, BroadcastOptions, Error, LocalSockets, PersistedSession,
     RestoredSession, Room, RoomEvent, RoomListener, SocketDetails, SocketId,
@@ -272,7 +278,7 @@ impl Adapter for InMemoryAdapter {
 
     fn broadcast(&self, mut packet: Packet, opts: BroadcastOptions) -> Result<(), Error> {
         if let Some(mut store) = self.store() {
-            store.offer(&mut packet, &opts, Instant::now());
+            store.offer(&mut packet, &opts, now());
         }
         let targets = self.select(&opts);
         if let Some(sockets) = self.local() {
@@ -348,7 +354,7 @@ impl Adapter for InMemoryAdapter {
         // Without connection state recovery nothing is kept, as in Node's
         // base adapter.
         if let Some(mut store) = self.store() {
-            store.persist(session, Instant::now());
+            store.persist(session, now());
         }
         Ok(())
     }
@@ -360,7 +366,7 @@ impl Adapter for InMemoryAdapter {
     ) -> Result<Option<RestoredSession>, Error> {
         Ok(self
             .store()
-            .and_then(|mut store| store.restore(pid, offset, Instant::now())))
+            .and_then(|mut store| store.restore(pid, offset, now())))
     }
 
     fn on_room_event(&self, listener: RoomListener) {

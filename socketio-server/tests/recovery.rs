@@ -118,9 +118,9 @@ async fn a_client_that_comes_back_in_time_gets_its_session_and_missed_packets() 
     }
 }
 
-// Real time: the in-memory adapter decides expiry on the system's clock
-// (as Node's does), which a paused runtime does not move.
-#[tokio::test]
+// On a paused clock: the in-memory adapter decides expiry on tokio's clock,
+// as the server's expiry timer does.
+#[tokio::test(start_paused = true)]
 async fn an_expired_session_is_not_recovered_and_the_hook_hears_of_it() {
     let expired: Arc<Mutex<Vec<(String, SocketId)>>> = Arc::default();
     let seen = expired.clone();

@@ -73,9 +73,11 @@ impl RecoveryStore {
         {
             self.packets.pop_front();
         }
+        // A session is gone once its whole duration has passed: at the
+        // moment the server's expiry timer tells of it, not a tick later.
         let max = self.max;
         self.sessions
-            .retain(|_, (_, at)| now.saturating_duration_since(*at) <= max);
+            .retain(|_, (_, at)| now.saturating_duration_since(*at) < max);
     }
 
     pub(super) fn persist(&mut self, session: PersistedSession, now: Instant) {
