@@ -217,6 +217,67 @@ async fn subscriptions_come_back_after_redis_restarts() {
     assert_eq!(a.fetch_sockets().await.unwrap().len(), 2);
 }
 
+/// A namespace without sockets, to drive an adapter by hand.
+struct NoSockets;
+
+impl socketio_adapter::LocalSockets for NoSockets {
+    fn namespace(&self) -> &str {
+        "/"
+    }
+    fn deliver(
+        &self,
+        _: &[socketio_adapter::SocketId],
+        _: &socketio_parser::Packet,
+        _: &socketio_adapter::BroadcastFlags,
+    ) {
+    }
+    fn deliver_with_ack(
+        &self,
+        _: &[socketio_adapter::SocketId],
+        _: &socketio_parser::Packet,
+        _: &socketio_adapter::BroadcastFlags,
+        _: socketio_adapter::AckSender,
+    ) -> usize {
+        0
+    }
+    fn details(&self, _: &[socketio_adapter::SocketId]) -> Vec<socketio_adapter::SocketDetails> {
+        Vec::new()
+    }
+    fn disconnect(&self, _: &[socketio_adapter::SocketId], _: bool) {}
+    fn server_side_emit(
+        &self,
+        _: Vec<socketio_server::Value>,
+        _: Option<socketio_adapter::AckSender>,
+    ) {
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_made_before_init_get_their_channel_and_close_leaves_none() {
+    use socketio_adapter::{AdapterFactory, LocalSockets, Room, SocketId};
+    let redis = Redis::start().await;
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let factory = RedisShardedAdapter::factory(client, RedisShardedAdapterConfig::default());
+    let sockets: std::sync::Arc<dyn LocalSockets> = std::sync::Arc::new(NoSockets);
+    let adapter = factory.create(std::sync::Arc::downgrade(&sockets));
+    // The server starts an adapter in the background: rooms may come first.
+    let id = SocketId::from("aaaaaaaaaaaaaaaaaaaa");
+    adapter.add_all(&id, &[Room::from(id.as_str()), Room::from("early")]);
+    adapter.init().await.unwrap();
+    until_subscribers(&redis.url, "socket.io#/#early#", 1).await;
+    // The socket's own room gets none (dynamic mode).
+    assert_eq!(shard_channels(&redis.url).await.len(), 3);
+    adapter.add_all(&id, &[Room::from("later")]);
+    until_subscribers(&redis.url, "socket.io#/#later#", 1).await;
+    adapter.del(&id, &Room::from("early"));
+    until_subscribers(&redis.url, "socket.io#/#early#", 0).await;
+
+    adapter.close().await.unwrap();
+    until_subscribers(&redis.url, "socket.io#/#", 0).await;
+    until_subscribers(&redis.url, "socket.io#/#later#", 0).await;
+    assert!(shard_channels(&redis.url).await.is_empty());
+}
+
 /// Three `redis-server`s made one Redis Cluster, the slots split in three.
 struct RedisCluster {
     nodes: Vec<Redis>,

@@ -304,15 +304,21 @@ impl ClientShared {
         let missed = match restored {
             Some(restored) => {
                 self.server.expiries().stop(&restored.session.pid);
+                // In the namespace and its rooms at once, so that no
+                // broadcast falls between what the adapter kept and what
+                // comes next; those that come are held until the missed
+                // packets are sent.
+                socket.hold_broadcasts();
+                ns.add(&socket);
                 let rooms: Vec<_> = restored.session.rooms.into_iter().collect();
                 ns.adapter().add_all(socket.id(), &rooms);
                 if restored.session.data != Value::Null {
                     socket.set_data(restored.session.data);
                 }
                 tracing::debug!(missed = restored.missed_packets.len(), "session recovered");
-                restored.missed_packets
+                Some(restored.missed_packets)
             }
-            None => Vec::new(),
+            None => None,
         };
         if let Some(timer) = lock(&self.connect_timer).take() {
             timer.abort();
@@ -333,13 +339,17 @@ impl ClientShared {
             nsp: ns.name_str(),
             data,
         });
-        for packet in &missed {
-            let _ = self.send_packet(packet);
+        match missed {
+            Some(missed) => {
+                for packet in &missed {
+                    let _ = self.send_packet(packet);
+                }
+                let sent = missed.iter().filter_map(crate::socket::offset_of).collect();
+                socket.release_held(&sent);
+            }
+            // A new socket hears broadcasts once it has heard CONNECT.
+            None => ns.add(&socket),
         }
-        // Only now do broadcasts reach the socket: a recovered client hears
-        // what it missed before anything new (a cluster adapter may deliver
-        // from another thread meanwhile).
-        ns.add(&socket);
         tracing::debug!("socket connected");
         ns.connected(&socket);
     }

@@ -461,9 +461,7 @@ impl LocalSockets for NsInner {
     fn deliver(&self, sockets: &[SocketId], packet: &Packet, flags: &BroadcastFlags) {
         tracing::trace!(nsp = %self.name, event = ?packet.event_name(), sockets = sockets.len(), "broadcast out");
         self.each_target(sockets, packet, |socket, messages| {
-            socket
-                .shared_client()
-                .send_messages(messages, flags.volatile)
+            socket.deliver(packet, messages, flags.volatile)
         });
     }
 
@@ -493,9 +491,7 @@ impl LocalSockets for NsInner {
             if let Some(id) = packet.id() {
                 socket.register_ack(id, AckWaiter::Many(acks.clone()));
             }
-            let queued = socket
-                .shared_client()
-                .send_messages(messages, flags.volatile);
+            let queued = socket.deliver(packet, messages, flags.volatile);
             sent += usize::from(queued);
             queued
         });

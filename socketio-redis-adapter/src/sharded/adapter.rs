@@ -26,6 +26,10 @@ use crate::message::{encode_options, object};
 pub(super) struct Shared {
     hub: Arc<Hub>,
     core: Core,
+    /// Held while a room's channel is brought in line with the room, so
+    /// that two changes of one room apply in turn.
+    rooms: std::sync::Mutex<()>,
+    closed: std::sync::atomic::AtomicBool,
     /// `<prefix>#<nsp>#`, which every server reads.
     main: String,
     /// `<prefix>#<nsp>#<uid>#`, where the answers to our requests come.
@@ -93,6 +97,8 @@ impl RedisShardedAdapter {
             Arc::new(Self(Arc::new(Shared {
                 hub: hub.clone(),
                 core,
+                rooms: std::sync::Mutex::new(()),
+                closed: std::sync::atomic::AtomicBool::new(false),
                 main,
                 response,
             }))) as Arc<dyn Adapter>
@@ -114,32 +120,59 @@ impl Shared {
         me
     }
 
+    fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     fn on_room_event(self: &Arc<Self>, event: &RoomEvent) {
+        if let RoomEvent::Create(room) | RoomEvent::Delete(room) = event {
+            self.reconcile(room);
+        }
+    }
+
+    /// Gives `room` its channel if it has members here and the mode wants
+    /// one, and takes it away otherwise. The events that lead here may
+    /// arrive out of order (they are told after the adapter's lock is
+    /// released), so what the room is now decides, not the event.
+    fn reconcile(self: &Arc<Self>, room: &Room) {
+        let _turn = crate::lock(&self.rooms);
         let mode = self.hub.config.subscription_mode;
-        let subs = &self.hub.subscriptions;
-        match event {
-            RoomEvent::Create(room) if subscribes_to(mode, self.is_local_socket_id(room)) => {
-                subs.subscribe(&room_channel(&self.main, room.as_str()), self.reader());
-            }
-            RoomEvent::Delete(room) => {
-                // Unsubscribing a channel never made is nothing.
-                subs.unsubscribe(&room_channel(&self.main, room.as_str()), &self.reader());
-            }
-            _ => {}
+        let channel = room_channel(&self.main, room.as_str());
+        let wanted = !self.is_closed()
+            && self.core.local.has_room(room.as_str())
+            && subscribes_to(mode, self.is_local_socket_id(room));
+        if wanted {
+            self.hub.subscriptions.subscribe(&channel, self.reader());
+        } else {
+            // Unsubscribing a channel never made is nothing.
+            self.hub.subscriptions.unsubscribe(&channel, &self.reader());
         }
     }
 
     async fn start(self: &Arc<Self>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
         let me = Arc::downgrade(self);
         self.core.local.on_room_event(Arc::new(move |event| {
             if let Some(me) = me.upgrade() {
                 me.on_room_event(event);
             }
         }));
+        // Rooms made before the listener was (the server starts the adapter
+        // in the background).
+        for room in self.core.local.rooms() {
+            self.reconcile(&room);
+        }
         let confirmations: Vec<_> = [self.main.clone(), self.response.clone()]
             .iter()
             .filter_map(|channel| self.hub.subscriptions.subscribe(channel, self.reader()))
             .collect();
+        if self.is_closed() {
+            // Closed meanwhile: leave nothing subscribed.
+            self.unsubscribe_all();
+            return Err(Error::Closed);
+        }
         self.hub.start();
         let timeout = self.hub.config.requests_timeout;
         for confirmed in confirmations {
@@ -154,6 +187,18 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    /// Drops every channel this namespace reads (it closed).
+    fn unsubscribe_all(self: &Arc<Self>) {
+        let _turn = crate::lock(&self.rooms);
+        let me = self.reader();
+        let subs = &self.hub.subscriptions;
+        for room in self.core.local.rooms() {
+            subs.unsubscribe(&room_channel(&self.main, room.as_str()), &me);
+        }
+        subs.unsubscribe(&self.main, &me);
+        subs.unsubscribe(&self.response, &me);
     }
 
     fn queue(&self, channel: String, message: &ClusterMessage, done: Option<oneshot::Sender<()>>) {
@@ -212,6 +257,9 @@ impl Adapter for RedisShardedAdapter {
 
     async fn close(&self) -> Result<(), Error> {
         let shared = &self.0;
+        shared
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
         // What was queued before the close is sent first.
         let (done, sent) = oneshot::channel();
         shared.hub.send(Outgoing {
@@ -219,13 +267,7 @@ impl Adapter for RedisShardedAdapter {
             done: Some(done),
         });
         let _ = tokio::time::timeout(shared.hub.config.requests_timeout, sent).await;
-        let me = shared.reader();
-        let subs = &shared.hub.subscriptions;
-        for room in shared.core.local.rooms() {
-            subs.unsubscribe(&room_channel(&shared.main, room.as_str()), &me);
-        }
-        subs.unsubscribe(&shared.main, &me);
-        subs.unsubscribe(&shared.response, &me);
+        shared.unsubscribe_all();
         shared.core.abort();
         shared.core.local.close().await
     }

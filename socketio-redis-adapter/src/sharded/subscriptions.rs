@@ -80,10 +80,11 @@ impl Subscriptions {
         if !readers.iter().any(|w| w.ptr_eq(&reader)) {
             readers.push(reader);
         }
-        drop(channels);
         if !first {
             return None;
         }
+        // Queued with the table held, so that the commands for one channel
+        // reach Redis in the order the table changed.
         let (done, confirmed) = oneshot::channel();
         let _ = self
             .control
@@ -100,8 +101,18 @@ impl Subscriptions {
         readers.retain(|w| w.strong_count() > 0 && !w.ptr_eq(reader));
         if readers.is_empty() {
             channels.remove(channel);
-            drop(channels);
             let _ = self.control.send(Control::Unsubscribe(channel.to_owned()));
+        }
+    }
+
+    /// Redis dropped `channel` by itself (a slot that moved to another node
+    /// of a cluster): subscribe again if it is still read.
+    fn dropped(&self, channel: &str) {
+        let channels = lock(&self.channels);
+        if channels.contains_key(channel) {
+            let _ = self
+                .control
+                .send(Control::Subscribe(channel.to_owned(), None));
         }
     }
 
@@ -181,6 +192,14 @@ async fn run(subs: Weak<Subscriptions>, mut control: mpsc::UnboundedReceiver<Con
                         };
                         let Some(s) = subs.upgrade() else { return };
                         s.dispatch(&String::from_utf8_lossy(channel), &Bytes::copy_from_slice(payload));
+                    }
+                    // Our own SUNSUBSCRIBEs are told too, but their channels
+                    // have left the table by then.
+                    PushKind::SUnsubscribe => {
+                        let (Some(channel), Some(s)) = (push.data.first().and_then(bulk), subs.upgrade()) else {
+                            continue;
+                        };
+                        s.dropped(&String::from_utf8_lossy(channel));
                     }
                     // A single Redis forgets the subscriptions of a lost
                     // connection; a cluster client makes them again itself.

@@ -222,7 +222,17 @@ impl Adapter for RedisStreamsAdapter {
         let (flushed, done) = oneshot::channel();
         self.0.send(Outgoing::Flush(flushed));
         let _ = tokio::time::timeout(self.0.hub.config.requests_timeout, done).await;
-        lock(&self.0.hub.adapters).remove(&self.0.core.nsp);
+        {
+            // Only this adapter's entry: a namespace of the same name made
+            // since has its own.
+            let mut adapters = lock(&self.0.hub.adapters);
+            let mine = adapters
+                .get(&self.0.core.nsp)
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.0)));
+            if mine {
+                adapters.remove(&self.0.core.nsp);
+            }
+        }
         if let Some(subs) = &self.0.hub.sharded {
             let me = self.0.reader();
             subs.unsubscribe(&self.0.public, &me);

@@ -25,9 +25,11 @@ use crate::recovery::recoverable;
 mod data;
 mod emitters;
 mod listeners;
+mod replay;
 
 use crate::{DisconnectReason, Error};
 pub use emitters::{SocketEmitter, TimeoutEmitter};
+pub(crate) use replay::offset_of;
 
 type EventHandler = ErasedHandler<()>;
 type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Send + Sync>;
@@ -94,6 +96,8 @@ pub(crate) struct SocketInner {
     /// take the lock to find out.
     watches_outgoing: AtomicBool,
     connected: AtomicBool,
+    /// Broadcasts held while a recovered socket's missed packets are sent.
+    replay: replay::Replay,
 }
 
 /// A client's connection to one namespace (Node's `Socket`).
@@ -137,6 +141,7 @@ impl Socket {
             recovered,
             watches_outgoing: AtomicBool::new(false),
             connected: AtomicBool::new(false),
+            replay: replay::Replay::default(),
         }))
     }
 
