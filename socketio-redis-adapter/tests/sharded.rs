@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::IntoConnectionInfo;
 use socketio_redis_adapter::{
     redis, RedisShardedAdapter, RedisShardedAdapterConfig, SubscriptionMode,
@@ -341,6 +342,50 @@ impl RedisCluster {
         Self { nodes }
     }
 
+    /// Waits until every node says the cluster is whole.
+    async fn until_ok(&self) {
+        tokio::time::timeout(Duration::from_secs(30), async {
+            for node in &self.nodes {
+                let client = redis::Client::open(node.url.as_str()).unwrap();
+                let mut conn = loop {
+                    if let Ok(conn) = client.get_multiplexed_async_connection().await {
+                        break conn;
+                    }
+                    tokio::task::yield_now().await;
+                };
+                loop {
+                    let info: String = redis::cmd("CLUSTER")
+                        .arg("INFO")
+                        .query_async(&mut conn)
+                        .await
+                        .unwrap();
+                    if info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3") {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+        .await
+        .expect("the Redis Cluster is not whole");
+    }
+
+    /// The node that holds `channel`'s subscribers.
+    async fn holder(&self, channel: &str) -> usize {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                for (i, node) in self.nodes.iter().enumerate() {
+                    if shard_channels(&node.url).await.iter().any(|c| c == channel) {
+                        return i;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{channel} not subscribed on any node"))
+    }
+
     fn urls(&self) -> Vec<redis::ConnectionInfo> {
         self.nodes
             .iter()
@@ -419,4 +464,46 @@ async fn a_redis_cluster_of_three_nodes() {
     .await
     .unwrap();
     requests_acks_and_disconnects(&a, &b, &mut ca, &mut cb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_node_that_restarts_gets_its_subscriptions_back() {
+    let mut cluster = RedisCluster::start().await;
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let factory = RedisShardedAdapter::cluster_factory(
+            cluster.urls(),
+            RedisShardedAdapterConfig::default(),
+        );
+        servers.push(node_of(Server::builder().adapter(factory)).await);
+    }
+    let (b, b_addr, mut b_sockets) = servers.pop().unwrap();
+    let (a, _a_addr, _a_sockets) = servers.pop().unwrap();
+    until_cluster_of(&a, 2).await;
+    until_cluster_of(&b, 2).await;
+    let (mut cb, sb) = join(b_addr, &mut b_sockets).await;
+    sb.join(["r0"]);
+    let channel = "socket.io#/#r0#";
+    let i = cluster.holder(channel).await;
+
+    // The node of the room's slot goes down and comes back (with its slots,
+    // from its cluster config file).
+    cluster.nodes[i].restart().await;
+    cluster.until_ok().await;
+    assert_eq!(cluster.holder(channel).await, i);
+    until_cluster_of(&a, 2).await;
+    // A's first publish to the node may meet the connection it lost: it is
+    // dropped then, as Node drops it; the next ones go through.
+    let mut heard = false;
+    for _ in 0..20 {
+        a.to("r0").emit("back", ()).unwrap();
+        let read = tokio::time::timeout(Duration::from_millis(500), cb.next()).await;
+        if let Ok(Some(Ok(message))) = read {
+            if message.to_text().unwrap_or_default() == r#"42["back"]"# {
+                heard = true;
+                break;
+            }
+        }
+    }
+    assert!(heard, "the room's broadcasts never came back");
 }

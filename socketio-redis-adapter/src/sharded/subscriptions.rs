@@ -1,8 +1,9 @@
 //! Sharded subscriptions (`SSUBSCRIBE`), shared by a server's namespaces:
 //! the table of which channel feeds which reader, and the task that makes
 //! and drops subscriptions as asked, hands on each message, and after a
-//! single Redis lost the connection subscribes to every channel again, with
-//! backoff. (A Redis Cluster client makes them again itself, per slot.)
+//! connection is lost (to a single Redis, or to one node of a Redis
+//! Cluster) subscribes to every channel again, with backoff, until Redis
+//! answers.
 //! Used by the sharded adapter, and by the streams adapter with
 //! `use_sharded_pub_sub`.
 
@@ -201,10 +202,13 @@ async fn run(subs: Weak<Subscriptions>, mut control: mpsc::UnboundedReceiver<Con
                         };
                         s.dropped(&String::from_utf8_lossy(channel));
                     }
-                    // A single Redis forgets the subscriptions of a lost
-                    // connection; a cluster client makes them again itself.
-                    PushKind::Disconnection if matches!(link, Some(Link::Single(_))) => {
-                        tracing::warn!("the sharded subscription connection was lost; subscribing again");
+                    // A lost connection's subscriptions are gone: on a single
+                    // Redis, all of them; in a cluster, those of one node, which
+                    // the client does not reconnect to until a command needs
+                    // it. Subscribing to every channel again reaches each
+                    // channel's node (the others merely confirm).
+                    PushKind::Disconnection => {
+                        tracing::warn!("a sharded subscription connection was lost; subscribing again");
                         lost = true;
                     }
                     _ => {}
