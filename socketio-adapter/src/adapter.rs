@@ -131,6 +131,20 @@ pub trait Adapter: Send + Sync + 'static {
         offset: &str,
     ) -> Result<Option<RestoredSession>, Error>;
 
+    /// The packets kept for recovery after `offset` that a socket in
+    /// `rooms` would have received. The server asks once a recovered
+    /// socket has joined its rooms, for what was broadcast between
+    /// [`Adapter::restore_session`] and the joins, so that nothing falls
+    /// between the two. By default, and without recovery: none.
+    async fn missed_since(
+        &self,
+        offset: &str,
+        rooms: &HashSet<Room>,
+    ) -> Result<Vec<Packet>, Error> {
+        let _ = (offset, rooms);
+        Ok(Vec::new())
+    }
+
     /// Registers a listener for room events. Call listeners with no lock
     /// of the adapter held: a listener may use the adapter again (the
     /// admin UI's broadcasts each room change; user code may join or

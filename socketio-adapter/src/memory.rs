@@ -369,6 +369,17 @@ impl Adapter for InMemoryAdapter {
             .and_then(|mut store| store.restore(pid, offset, now())))
     }
 
+    async fn missed_since(
+        &self,
+        offset: &str,
+        rooms: &HashSet<Room>,
+    ) -> Result<Vec<Packet>, Error> {
+        Ok(self
+            .store()
+            .map(|store| store.since(offset, rooms))
+            .unwrap_or_default())
+    }
+
     fn on_room_event(&self, listener: RoomListener) {
         self.listeners
             .write()

@@ -183,8 +183,9 @@ impl ClientShared {
     /// middlewares, and joins. Runs to completion at once unless a
     /// middleware or the adapter has to wait.
     async fn admit(self: Arc<Self>, ns: Namespace, auth: Value) {
-        let restored = match self.recovery_attempt(&auth) {
-            Some((pid, offset)) => match ns.adapter().restore_session(&pid, &offset).await {
+        let attempt = self.recovery_attempt(&auth);
+        let restored = match &attempt {
+            Some((pid, offset)) => match ns.adapter().restore_session(pid, offset).await {
                 Ok(restored) => restored,
                 Err(e) => {
                     tracing::warn!(error = %e, "session not restored");
@@ -253,7 +254,47 @@ impl ClientShared {
                 }
             }
         }
-        self.join(&ns, socket, restored);
+        let missed = match (restored, attempt) {
+            (Some(restored), Some((_, offset))) => {
+                Some(self.rejoin(&ns, &socket, restored, &offset).await)
+            }
+            _ => None,
+        };
+        self.join(&ns, socket, missed);
+    }
+
+    /// Puts a recovered socket back in its namespace and rooms, holding
+    /// the broadcasts that reach it from now on, and returns every packet
+    /// it missed: those the adapter restored, and those kept between the
+    /// restore and now.
+    async fn rejoin(
+        &self,
+        ns: &Namespace,
+        socket: &Socket,
+        restored: RestoredSession,
+        offset: &str,
+    ) -> Vec<Packet> {
+        let session = restored.session;
+        self.server.expiries().stop(&session.pid);
+        socket.hold_broadcasts();
+        ns.add(socket);
+        let rooms: Vec<_> = session.rooms.iter().cloned().collect();
+        ns.adapter().add_all(socket.id(), &rooms);
+        if session.data != Value::Null {
+            socket.set_data(session.data);
+        }
+        let mut missed = restored.missed_packets;
+        let last = missed
+            .iter()
+            .rev()
+            .find_map(crate::socket::offset_of)
+            .unwrap_or_else(|| offset.to_owned());
+        match ns.adapter().missed_since(&last, &session.rooms).await {
+            Ok(more) => missed.extend(more),
+            Err(e) => tracing::warn!(error = %e, "packets since the restore not read"),
+        }
+        tracing::debug!(missed = missed.len(), "session recovered");
+        missed
     }
 
     /// The private session id and offset a reconnecting socket.io 4.6+
@@ -295,31 +336,17 @@ impl ClientShared {
 
     /// Adds the socket to its namespace and tells the client and the
     /// namespace's handlers, unless the connection closed meanwhile.
-    fn join(&self, ns: &Namespace, socket: Socket, restored: Option<RestoredSession>) {
+    fn join(&self, ns: &Namespace, socket: Socket, missed: Option<Vec<Packet>>) {
         lock(&self.connecting).remove(ns.name());
         if !self.engine.is_connected() {
             tracing::debug!("connection closed while joining");
+            if missed.is_some() {
+                // It had rejoined: it leaves again.
+                ns.adapter().del_all(socket.id());
+                ns.remove(socket.id());
+            }
             return;
         }
-        let missed = match restored {
-            Some(restored) => {
-                self.server.expiries().stop(&restored.session.pid);
-                // In the namespace and its rooms at once, so that no
-                // broadcast falls between what the adapter kept and what
-                // comes next; those that come are held until the missed
-                // packets are sent.
-                socket.hold_broadcasts();
-                ns.add(&socket);
-                let rooms: Vec<_> = restored.session.rooms.into_iter().collect();
-                ns.adapter().add_all(socket.id(), &rooms);
-                if restored.session.data != Value::Null {
-                    socket.set_data(restored.session.data);
-                }
-                tracing::debug!(missed = restored.missed_packets.len(), "session recovered");
-                Some(restored.missed_packets)
-            }
-            None => None,
-        };
         if let Some(timer) = lock(&self.connect_timer).take() {
             timer.abort();
         }

@@ -224,3 +224,51 @@ async fn a_client_closed_for_an_invalid_packet_is_recovered() {
     let (missed, _) = event(&next(&mut ws).await.unwrap());
     assert_eq!(missed, serde_json::json!(["missed"]));
 }
+
+#[tokio::test]
+async fn a_broadcast_between_the_restore_and_the_rejoin_is_not_lost() {
+    // Middlewares run between the two here (they are not skipped), and
+    // this one broadcasts to the room of the socket coming back.
+    let io = Server::builder()
+        .connection_state_recovery(Recovery::default().skip_middlewares(false))
+        .build();
+    let server = io.clone();
+    io.of("/").middleware(move |s: Socket| {
+        let server = server.clone();
+        async move {
+            if s.recovered() {
+                server.to("room").emit("during", ()).unwrap();
+            }
+            Ok(())
+        }
+    });
+    let (tx, mut sockets) = channel();
+    io.of("/").on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            socket.join(["room"]);
+            let _ = tx.send(socket);
+        }
+    });
+    let addr = io.listen("127.0.0.1:0").await.unwrap();
+    let (mut ws, connect) = open(addr, "").await;
+    let (_, pid) = ids(&connect);
+    let socket = recv(&mut sockets).await;
+    socket.emit("hello", ()).unwrap();
+    let (_, offset) = event(&next(&mut ws).await.unwrap());
+    let mut left = support::reasons(&socket);
+    drop(ws);
+    left.recv().await.unwrap();
+    io.to("room").emit("away", ()).unwrap();
+
+    let (mut ws, _) = open(addr, &format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#)).await;
+    assert!(recv(&mut sockets).await.recovered());
+    let (away, _) = event(&next(&mut ws).await.unwrap());
+    assert_eq!(away, serde_json::json!(["away"]));
+    let (during, _) = event(&next(&mut ws).await.unwrap());
+    assert_eq!(during, serde_json::json!(["during"]));
+    // Once, then what comes next.
+    io.emit("after", ()).unwrap();
+    let (after, _) = event(&next(&mut ws).await.unwrap());
+    assert_eq!(after, serde_json::json!(["after"]));
+}

@@ -2,12 +2,12 @@
 //! sessions of disconnected sockets and the packets broadcast since, each
 //! for at most the maximum disconnection duration.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use socketio_parser::{Packet, Value};
 
-use crate::{BroadcastOptions, PersistedSession, RestoredSession};
+use crate::{BroadcastOptions, PersistedSession, RestoredSession, Room};
 
 /// A broadcast packet, kept with its offset and whom it went to.
 #[derive(Debug)]
@@ -85,6 +85,20 @@ impl RecoveryStore {
         self.sessions.insert(session.pid.clone(), (session, now));
     }
 
+    /// The packets kept after `offset` for a socket in `rooms`; none if
+    /// `offset` is not (or no longer) kept.
+    pub(super) fn since(&self, offset: &str, rooms: &HashSet<Room>) -> Vec<Packet> {
+        let Some(index) = self.packets.iter().position(|p| p.offset == offset) else {
+            return Vec::new();
+        };
+        self.packets
+            .iter()
+            .skip(index + 1)
+            .filter(|p| p.opts.includes(rooms))
+            .map(|p| p.packet.clone())
+            .collect()
+    }
+
     /// The session `pid` and the packets it missed after `offset`, once:
     /// a restored session is forgotten. `None` if it is unknown, expired,
     /// or `offset` is no longer (or never was) kept.
@@ -95,15 +109,11 @@ impl RecoveryStore {
         now: Instant,
     ) -> Option<RestoredSession> {
         self.expire(now);
-        let index = self.packets.iter().position(|p| p.offset == offset)?;
+        if !self.packets.iter().any(|p| p.offset == offset) {
+            return None;
+        }
         let (session, _) = self.sessions.remove(pid)?;
-        let missed_packets = self
-            .packets
-            .iter()
-            .skip(index + 1)
-            .filter(|p| p.opts.includes(&session.rooms))
-            .map(|p| p.packet.clone())
-            .collect();
+        let missed_packets = self.since(offset, &session.rooms);
         Some(RestoredSession {
             session,
             missed_packets,

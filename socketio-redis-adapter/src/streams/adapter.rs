@@ -351,6 +351,14 @@ impl Adapter for RedisStreamsAdapter {
         self.0.restore(pid, offset).await
     }
 
+    async fn missed_since(
+        &self,
+        offset: &str,
+        rooms: &HashSet<Room>,
+    ) -> Result<Vec<Packet>, Error> {
+        self.0.missed_since(offset, rooms).await
+    }
+
     fn on_room_event(&self, listener: RoomListener) {
         self.0.core.local.on_room_event(listener);
     }

@@ -3,8 +3,10 @@
 //! at once), the offset checked against the stream, then every broadcast
 //! after it that was for the session's rooms, each ending with its offset.
 
+use std::collections::HashSet;
+
 use redis::streams::StreamRangeReply;
-use socketio_adapter::{Error, RestoredSession};
+use socketio_adapter::{Error, RestoredSession, Room};
 use socketio_parser::{Packet, Value};
 
 use super::adapter::Shared;
@@ -48,6 +50,24 @@ impl Shared {
             return Ok(None);
         };
         let session = decode_session(&stored)?;
+        let missed_packets = shared
+            .entries_after(&mut conn, offset, &session.rooms)
+            .await?;
+        Ok(Some(RestoredSession {
+            session,
+            missed_packets,
+        }))
+    }
+
+    /// The broadcasts of this namespace in the stream after `offset` that
+    /// a socket in `rooms` would have received, each ending with its
+    /// offset, at most [`MAX_RESTORE_RANGES`] reads of the stream.
+    pub(super) async fn entries_after(
+        &self,
+        conn: &mut redis::aio::ConnectionManager,
+        offset: &str,
+        rooms: &HashSet<Room>,
+    ) -> Result<Vec<Packet>, Error> {
         let mut missed_packets = Vec::new();
         let mut offset = offset.to_owned();
         for _ in 0..MAX_RESTORE_RANGES {
@@ -55,10 +75,10 @@ impl Shared {
                 break;
             };
             let range: StreamRangeReply = redis::cmd("XRANGE")
-                .arg(&shared.stream)
+                .arg(&self.stream)
                 .arg(start)
                 .arg("+")
-                .query_async(&mut conn)
+                .query_async(conn)
                 .await
                 .map_err(broker)?;
             if range.ids.is_empty() {
@@ -69,13 +89,13 @@ impl Shared {
                     Some(redis::Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok(),
                     _ => None,
                 };
-                if field("nsp") == Some(shared.core.nsp.as_str()) && field("type") == Some("3") {
+                if field("nsp") == Some(self.core.nsp.as_str()) && field("type") == Some("3") {
                     if let Ok(message) = ClusterMessage::decode_entry(field) {
                         let opts = decode_options(message.field("opts"));
                         if let Ok(mut packet) =
-                            decode_packet(message.field("packet"), &shared.core.nsp)
+                            decode_packet(message.field("packet"), &self.core.nsp)
                         {
-                            if opts.includes(&session.rooms) {
+                            if opts.includes(rooms) {
                                 if let Packet::Event { data, .. }
                                 | Packet::BinaryEvent { data, .. } = &mut packet
                                 {
@@ -89,9 +109,20 @@ impl Shared {
                 offset = entry.id;
             }
         }
-        Ok(Some(RestoredSession {
-            session,
-            missed_packets,
-        }))
+        Ok(missed_packets)
+    }
+
+    /// As [`Shared::entries_after`], for a socket that recovered (nothing
+    /// without recovery, or for an offset that is not a stream id).
+    pub(super) async fn missed_since(
+        &self,
+        offset: &str,
+        rooms: &HashSet<Room>,
+    ) -> Result<Vec<Packet>, Error> {
+        if self.recovery().is_none() || !is_offset(offset) {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.hub.commands().await?;
+        self.entries_after(&mut conn, offset, rooms).await
     }
 }
