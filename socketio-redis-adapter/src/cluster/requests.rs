@@ -110,23 +110,37 @@ pub(crate) async fn fetch_sockets<C: Cluster>(
     Ok(sockets)
 }
 
+/// Tells the other servers (unless `opts` says local) to apply a change
+/// to the sockets `opts` selects: `{opts, <name>: value}` of kind `kind`,
+/// waited for until Redis has it, as Node awaits its publish.
+async fn tell_others<C: Cluster>(
+    cluster: &C,
+    opts: &BroadcastOptions,
+    kind: MessageType,
+    name: &str,
+    value: Value,
+) {
+    if opts.flags.local {
+        return;
+    }
+    let data = Value::Object(vec![
+        ("opts".to_owned(), encode_options(opts)),
+        (name.to_owned(), value),
+    ]);
+    cluster
+        .publish_and_wait(cluster.core().message(kind, data))
+        .await;
+}
+
 /// The sockets `opts` selects join `rooms`, on every server.
 pub(crate) async fn add_sockets<C: Cluster>(
     cluster: &C,
     opts: BroadcastOptions,
     rooms: Vec<Room>,
 ) -> Result<(), Error> {
-    let core = cluster.core();
-    if !opts.flags.local {
-        let data = object([
-            ("opts", encode_options(&opts)),
-            ("rooms", room_values(&rooms)),
-        ]);
-        cluster
-            .publish_and_wait(core.message(MessageType::SocketsJoin, data))
-            .await;
-    }
-    core.local.add_sockets(opts, rooms).await
+    let kind = MessageType::SocketsJoin;
+    tell_others(cluster, &opts, kind, "rooms", room_values(&rooms)).await;
+    cluster.core().local.add_sockets(opts, rooms).await
 }
 
 /// The sockets `opts` selects leave `rooms`, on every server.
@@ -135,17 +149,9 @@ pub(crate) async fn del_sockets<C: Cluster>(
     opts: BroadcastOptions,
     rooms: Vec<Room>,
 ) -> Result<(), Error> {
-    let core = cluster.core();
-    if !opts.flags.local {
-        let data = object([
-            ("opts", encode_options(&opts)),
-            ("rooms", room_values(&rooms)),
-        ]);
-        cluster
-            .publish_and_wait(core.message(MessageType::SocketsLeave, data))
-            .await;
-    }
-    core.local.del_sockets(opts, rooms).await
+    let kind = MessageType::SocketsLeave;
+    tell_others(cluster, &opts, kind, "rooms", room_values(&rooms)).await;
+    cluster.core().local.del_sockets(opts, rooms).await
 }
 
 /// The sockets `opts` selects are disconnected, on every server.
@@ -154,17 +160,9 @@ pub(crate) async fn disconnect_sockets<C: Cluster>(
     opts: BroadcastOptions,
     close: bool,
 ) -> Result<(), Error> {
-    let core = cluster.core();
-    if !opts.flags.local {
-        let data = object([
-            ("opts", encode_options(&opts)),
-            ("close", Value::Bool(close)),
-        ]);
-        cluster
-            .publish_and_wait(core.message(MessageType::DisconnectSockets, data))
-            .await;
-    }
-    core.local.disconnect_sockets(opts, close).await
+    let kind = MessageType::DisconnectSockets;
+    tell_others(cluster, &opts, kind, "close", Value::Bool(close)).await;
+    cluster.core().local.disconnect_sockets(opts, close).await
 }
 
 /// An event for the other servers' own handlers; with `acks`, their
