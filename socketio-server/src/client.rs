@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::extract::HandlerContext;
 use crate::handler::run_now;
 use crate::server::ServerInner;
-use crate::{handshake, DisconnectReason, Error, Namespace, Socket};
+use crate::{DisconnectReason, Error, Namespace, Socket};
 
 /// A client: one engine.io connection and the sockets it opened over it,
 /// one per namespace (Node's `socket.client`).
@@ -227,15 +227,7 @@ impl ClientShared {
             }
         };
         tracing::Span::current().record("id", tracing::field::display(&id));
-        let handshake = handshake::build(self.engine.request(), auth);
-        let socket = Socket::new(
-            id,
-            ns.clone(),
-            self.clone(),
-            handshake,
-            pid,
-            restored.is_some(),
-        );
+        let socket = Socket::new(id, ns.clone(), self.clone(), auth, pid, restored.is_some());
         let skip = restored.is_some() && self.server.recovery().is_some_and(|r| r.skip_middlewares);
         if !skip {
             let cx = HandlerContext::connection(socket.clone());

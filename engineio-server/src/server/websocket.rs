@@ -39,7 +39,10 @@ pub(super) fn handshake<H: Handler>(
     };
     let server = server.clone();
     tokio::spawn(async move {
-        let Some(ws) = connect(&server, on_upgrade).await else {
+        // Boxed, as each step of a session's tasks whose state is large and
+        // short-lived: a task's allocation is as large as its largest
+        // state, and stays for the session's life.
+        let Some(ws) = Box::pin(connect(&server, on_upgrade)).await else {
             return;
         };
         let entry = server.open_session(&head, &query, Transport::Websocket);
@@ -80,7 +83,7 @@ pub(super) fn upgrade<H: Handler>(
         tracing::debug!(sid = %entry.core.sid(), "session cannot upgrade: websocket closed");
         let server = server.clone();
         tokio::spawn(async move {
-            if let Some(mut ws) = connect(&server, on_upgrade).await {
+            if let Some(mut ws) = Box::pin(connect(&server, on_upgrade)).await {
                 let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
             }
         });
@@ -90,7 +93,7 @@ pub(super) fn upgrade<H: Handler>(
     entry.core.driver_wake.notify_one();
     let server = server.clone();
     tokio::spawn(async move {
-        match connect(&server, on_upgrade).await {
+        match Box::pin(connect(&server, on_upgrade)).await {
             Some(ws) => {
                 let span = entry.core.span.clone();
                 run(ws, entry, generation).instrument(span).await;
@@ -245,7 +248,8 @@ async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
                 if frame.is_some() {
                     // The writer says why in a close frame before the
                     // connection drops.
-                    let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, &mut writer).await;
+                    let _ =
+                        Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, &mut writer)).await;
                     return;
                 }
                 break;
@@ -283,8 +287,10 @@ async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, gener
     let core = &entry.core;
     let version = core.version();
     let mut ended = core.ended.subscribe();
-    let mut batch = Vec::new();
     loop {
+        // Made for each round and freed after it: an idle connection keeps
+        // no buffer.
+        let mut batch = Vec::new();
         let (closed, unwanted) = {
             let mut state = core.lock();
             if state.ws_generation() != generation {
@@ -302,13 +308,16 @@ async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, gener
             .any(|t| matches!(t, Transmit::Packet(Packet::Close)));
         let written = if carries_close {
             // The session's last words: give them a bounded time.
-            tokio::time::timeout(CLOSING_WRITE_TIMEOUT, write(&mut sink, &mut batch, version))
-                .await
-                .unwrap_or(Err(()))
+            Box::pin(tokio::time::timeout(
+                CLOSING_WRITE_TIMEOUT,
+                write(&mut sink, &mut batch, version),
+            ))
+            .await
+            .unwrap_or(Err(()))
         } else {
             tokio::select! {
                 biased;
-                written = write(&mut sink, &mut batch, version) => written,
+                written = Box::pin(write(&mut sink, &mut batch, version)) => written,
                 // The session ended while the client was not reading: drop
                 // the connection rather than wait for it.
                 () = super::stopped(&mut ended) => return,
@@ -321,7 +330,7 @@ async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, gener
         if closed || carries_close {
             core.driver_wake.notify_one();
             let frame = core.lock().ws_close_frame.take();
-            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, async {
+            let _ = Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, async {
                 if let Some((code, reason)) = frame {
                     let frame = tungstenite::protocol::CloseFrame {
                         code: code.into(),
@@ -330,14 +339,14 @@ async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, gener
                     let _ = sink.send(tungstenite::Message::Close(Some(frame))).await;
                 }
                 sink.close().await
-            })
+            }))
             .await;
             return;
         }
         if unwanted {
             // The upgrade was aborted (no probe, timeout, ...).
             tracing::debug!("upgrade aborted");
-            let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close()).await;
+            let _ = Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close())).await;
             return;
         }
         tokio::select! {

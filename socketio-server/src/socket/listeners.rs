@@ -58,9 +58,7 @@ impl Socket {
         let id = ListenerId::next();
         lock(&self.0.handlers)
             .events
-            .entry(event.to_owned())
-            .or_default()
-            .push(Listener { id, handler, once });
+            .push((event.into(), Listener { id, handler, once }));
         id
     }
 
@@ -69,14 +67,10 @@ impl Socket {
     pub fn off(&self, event: &str, id: Option<ListenerId>) {
         let mut handlers = lock(&self.0.handlers);
         match id {
-            Some(id) => {
-                if let Some(listeners) = handlers.events.get_mut(event) {
-                    listeners.retain(|l| l.id != id);
-                }
-            }
-            None => {
-                handlers.events.remove(event);
-            }
+            Some(id) => handlers
+                .events
+                .retain(|(name, l)| !(l.id == id && **name == *event)),
+            None => handlers.events.retain(|(name, _)| **name != *event),
         }
     }
 

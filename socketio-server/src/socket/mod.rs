@@ -69,7 +69,9 @@ struct Listener {
 
 #[derive(Default)]
 struct Handlers {
-    events: HashMap<String, Vec<Listener>>,
+    /// Every event's handlers, in the order they were added: a list, not a
+    /// map, since a socket has a few events and each costs less this way.
+    events: Vec<(Box<str>, Listener)>,
     any: Vec<(ListenerId, AnyHandler)>,
     any_outgoing: Vec<(ListenerId, AnyHandler)>,
     middleware: Vec<PacketMiddleware>,
@@ -82,7 +84,11 @@ pub(crate) struct SocketInner {
     id: SocketId,
     ns: Namespace,
     client: Arc<ClientShared>,
-    handshake: Handshake,
+    /// The auth of its CONNECT; the rest of the handshake is read from the
+    /// engine's request when first asked for, so that a socket whose
+    /// handshake nobody reads keeps no copy of the request.
+    auth: Value,
+    handshake: std::sync::OnceLock<Box<Handshake>>,
     handlers: Mutex<Handlers>,
     /// The events whose handlers were refused already (logged once).
     warned: Mutex<HashSet<String>>,
@@ -124,7 +130,7 @@ impl Socket {
         id: SocketId,
         ns: Namespace,
         client: Arc<ClientShared>,
-        handshake: Handshake,
+        auth: Value,
         pid: Option<String>,
         recovered: bool,
     ) -> Self {
@@ -132,7 +138,8 @@ impl Socket {
             id,
             ns,
             client,
-            handshake,
+            auth,
+            handshake: std::sync::OnceLock::new(),
             handlers: Mutex::new(Handlers::default()),
             warned: Mutex::new(HashSet::new()),
             acks: Mutex::new(HashMap::new()),
@@ -168,7 +175,12 @@ impl Socket {
 
     /// The handshake: headers, query, auth, address, time, url.
     pub fn handshake(&self) -> &Handshake {
-        &self.0.handshake
+        self.0.handshake.get_or_init(|| {
+            Box::new(crate::handshake::build(
+                self.0.client.engine().request(),
+                self.0.auth.clone(),
+            ))
+        })
     }
 
     /// Whether this socket is a session brought back by connection state
@@ -421,16 +433,22 @@ impl Socket {
         let (any, handlers) = {
             let mut handlers = lock(&self.0.handlers);
             let any: Vec<AnyHandler> = handlers.any.iter().map(|(_, h)| h.clone()).collect();
-            let listeners = match handlers.events.get_mut(&name) {
-                Some(listeners) => {
-                    let all: Vec<EventHandler> =
-                        listeners.iter().map(|l| l.handler.clone()).collect();
-                    // A `once` handler is gone before it runs, as in Node.
-                    listeners.retain(|l| !l.once);
-                    all
-                }
-                None => Vec::new(),
-            };
+            let mut once = false;
+            let listeners: Vec<EventHandler> = handlers
+                .events
+                .iter()
+                .filter(|(event, _)| **event == *name)
+                .map(|(_, l)| {
+                    once |= l.once;
+                    l.handler.clone()
+                })
+                .collect();
+            if once {
+                // A `once` handler is gone before it runs, as in Node.
+                handlers
+                    .events
+                    .retain(|(event, l)| !(l.once && **event == *name));
+            }
             (any, listeners)
         };
         for listener in any {
