@@ -322,24 +322,9 @@ impl RedisCluster {
                 .await
                 .unwrap();
         }
-        tokio::time::timeout(Duration::from_secs(30), async {
-            for conn in &mut conns {
-                loop {
-                    let info: String = redis::cmd("CLUSTER")
-                        .arg("INFO")
-                        .query_async(conn)
-                        .await
-                        .unwrap();
-                    if info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3") {
-                        break;
-                    }
-                    tokio::task::yield_now().await;
-                }
-            }
-        })
-        .await
-        .expect("the Redis Cluster did not form");
-        Self { nodes }
+        let cluster = Self { nodes };
+        cluster.until_ok().await;
+        cluster
     }
 
     /// Waits until every node says the cluster is whole.
