@@ -371,6 +371,13 @@ impl RedisCluster {
         .unwrap_or_else(|_| panic!("{channel} not subscribed on any node"))
     }
 
+    /// A server of this project on this cluster (sharded, default mode).
+    async fn server(&self) -> (Server, SocketAddr, mpsc::UnboundedReceiver<Socket>) {
+        let factory =
+            RedisShardedAdapter::cluster_factory(self.urls(), RedisShardedAdapterConfig::default());
+        node_of(Server::builder().adapter(factory)).await
+    }
+
     fn urls(&self) -> Vec<redis::ConnectionInfo> {
         self.nodes
             .iter()
@@ -382,14 +389,7 @@ impl RedisCluster {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_cluster_of_three_nodes() {
     let cluster = RedisCluster::start().await;
-    let mut servers = Vec::new();
-    for _ in 0..2 {
-        let factory = RedisShardedAdapter::cluster_factory(
-            cluster.urls(),
-            RedisShardedAdapterConfig::default(),
-        );
-        servers.push(node_of(Server::builder().adapter(factory)).await);
-    }
+    let mut servers = vec![cluster.server().await, cluster.server().await];
     let (b, b_addr, mut b_sockets) = servers.pop().unwrap();
     let (a, a_addr, mut a_sockets) = servers.pop().unwrap();
     // SHARDNUMSUB asked of every node and summed.
@@ -454,14 +454,7 @@ async fn a_redis_cluster_of_three_nodes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_cluster_node_that_restarts_gets_its_subscriptions_back() {
     let mut cluster = RedisCluster::start().await;
-    let mut servers = Vec::new();
-    for _ in 0..2 {
-        let factory = RedisShardedAdapter::cluster_factory(
-            cluster.urls(),
-            RedisShardedAdapterConfig::default(),
-        );
-        servers.push(node_of(Server::builder().adapter(factory)).await);
-    }
+    let mut servers = vec![cluster.server().await, cluster.server().await];
     let (b, b_addr, mut b_sockets) = servers.pop().unwrap();
     let (a, _a_addr, _a_sockets) = servers.pop().unwrap();
     until_cluster_of(&a, 2).await;
