@@ -13,7 +13,9 @@ use socketio_redis_adapter::{
     redis, RedisShardedAdapter, RedisShardedAdapterConfig, SubscriptionMode,
 };
 use socketio_server::{Server, Socket};
-use support::{join, next, node_of, requests_acks_and_disconnects, until_cluster_of, Redis};
+use support::{
+    fetch_finds, join, next, node_of, requests_acks_and_disconnects, until_cluster_of, Redis,
+};
 use tokio::sync::mpsc;
 
 mod support;
@@ -150,12 +152,7 @@ async fn two_servers_share_everything_with_a_channel_per_room() {
     sb.leave("r");
     until_subscribers(&redis.url, "socket.io#/#r#", 0).await;
 
-    let found = a.fetch_sockets().await.unwrap();
-    let mut ids: Vec<_> = found.iter().map(|s| s.id().clone()).collect();
-    ids.sort();
-    let mut expected = vec![sa.id().clone(), sb.id().clone()];
-    expected.sort();
-    assert_eq!(ids, expected);
+    fetch_finds(&a, &[&sa, &sb]).await;
 
     // sockets_join, applied on B, subscribes B to the new room's channel.
     a.sockets_join(["everyone"]).await.unwrap();

@@ -90,6 +90,18 @@ pub async fn next(ws: &mut Ws) -> String {
     }
 }
 
+/// What `fetch_sockets` of `io` finds, asserted to be `sockets` (in any
+/// order), each once.
+pub async fn fetch_finds(io: &Server, sockets: &[&Socket]) -> Vec<socketio_server::RemoteSocket> {
+    let found = io.fetch_sockets().await.unwrap();
+    let mut ids: Vec<_> = found.iter().map(|s| s.id().clone()).collect();
+    ids.sort();
+    let mut expected: Vec<_> = sockets.iter().map(|s| s.id().clone()).collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+    found
+}
+
 /// What two servers `a` and `b` of one cluster answer, with a client of
 /// each (`cb`'s socket in room `r`): a server-side emit with an ack, a
 /// broadcast with acks from both servers' clients, and a disconnect of the
