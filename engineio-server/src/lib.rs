@@ -61,6 +61,7 @@ mod response;
 mod server;
 mod session;
 mod sid;
+mod signal;
 mod socket;
 mod stats;
 #[cfg(feature = "tls")]

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Uri};
 use tokio::sync::{watch, Notify};
 
 use crate::session::{Event, Session};
+use crate::signal::Signal;
 use crate::stats::Stats;
 use crate::{CloseReason, Connection, Error, OutgoingMessage, Sid};
 
@@ -67,6 +68,9 @@ pub(crate) struct State {
     driver_deadline: Option<Instant>,
     /// The latest WebSocket of the session; older ones must stand down.
     ws_generation: u64,
+    /// Wakes the latest WebSocket's task: each WebSocket has its own, so
+    /// that an older one never takes the wake-ups of the newer.
+    ws_signal: Arc<Signal>,
     /// Why the WebSocket reader gave up, as the close frame the writer
     /// sends last (RFC 6455: 1009 too big, 1007 not UTF-8, 1002 protocol
     /// error).
@@ -74,10 +78,14 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Gives a new WebSocket of this session its generation.
-    pub(crate) fn new_ws_generation(&mut self) -> u64 {
+    /// Gives a new WebSocket of this session its generation and its
+    /// wake-up; the WebSocket before it is woken to see that it must stand
+    /// down.
+    pub(crate) fn new_ws_generation(&mut self) -> (u64, Arc<Signal>) {
         self.ws_generation += 1;
-        self.ws_generation
+        let older = std::mem::take(&mut self.ws_signal);
+        older.notify();
+        (self.ws_generation, self.ws_signal.clone())
     }
 
     /// The generation of the session's latest WebSocket.
@@ -98,10 +106,8 @@ pub(crate) struct Core {
     state: Mutex<State>,
     /// Wakes a pending polling GET.
     pub(crate) poll_wake: Notify,
-    /// Wakes the WebSocket writer.
-    pub(crate) ws_wake: Notify,
-    /// Wakes the session's driver task (timers, events, close).
-    pub(crate) driver_wake: Notify,
+    /// Wakes the session's driver (timers, events, close).
+    pub(crate) driver_wake: Signal,
     /// Becomes true when the session is over: a transport stuck writing to
     /// a client that does not read then drops its connection.
     pub(crate) ended: watch::Sender<bool>,
@@ -130,11 +136,11 @@ impl Core {
                 dispatching: false,
                 driver_deadline: None,
                 ws_generation: 0,
+                ws_signal: Arc::default(),
                 ws_close_frame: None,
             }),
             poll_wake: Notify::new(),
-            ws_wake: Notify::new(),
-            driver_wake: Notify::new(),
+            driver_wake: Signal::default(),
             ended: watch::channel(false).0,
             stats,
         }
@@ -163,22 +169,28 @@ impl Core {
     /// until.
     pub(crate) fn wake_after_input(&self, state: &State) {
         self.poll_wake.notify_one();
-        self.ws_wake.notify_one();
+        state.ws_signal.notify();
         let earlier = match (state.session.poll_timeout(), state.driver_deadline) {
             (Some(new), Some(old)) => new < old,
             (Some(_), None) => true,
             (None, _) => false,
         };
         if earlier || state.session.close_reason().is_some() {
-            self.driver_wake.notify_one();
+            self.driver_wake.notify();
         }
     }
 
-    /// After anything else: wake the transports and the driver.
+    /// After anything else: wake the transports and the driver. Takes the
+    /// lock, so the caller must not hold it.
     pub(crate) fn wake_all(&self) {
+        self.wake_transports();
+        self.driver_wake.notify();
+    }
+
+    /// Wakes a waiting GET and the latest WebSocket. Takes the lock.
+    pub(crate) fn wake_transports(&self) {
         self.poll_wake.notify_one();
-        self.ws_wake.notify_one();
-        self.driver_wake.notify_one();
+        self.lock().ws_signal.notify();
     }
 }
 
@@ -485,8 +497,7 @@ impl<C: Connection> Entry<C> {
                         state.session.handle_timeout(now);
                     }
                     drop(state);
-                    self.core.poll_wake.notify_one();
-                    self.core.ws_wake.notify_one();
+                    self.core.wake_transports();
                 }
                 () = self.core.driver_wake.notified() => {}
             }
@@ -495,7 +506,6 @@ impl<C: Connection> Entry<C> {
         self.dispatch();
         self.core.ended.send_replace(true);
         // Let any transport still waiting see the end.
-        self.core.poll_wake.notify_one();
-        self.core.ws_wake.notify_one();
+        self.core.wake_transports();
     }
 }

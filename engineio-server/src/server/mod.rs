@@ -20,7 +20,6 @@ use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Body;
 use tokio::sync::watch;
-use tracing::Instrument as _;
 
 use crate::config::{Config, RequestHead};
 use crate::cors::OriginVerdict;
@@ -329,14 +328,19 @@ impl<H: Handler> Server<H> {
         Ok((query, None))
     }
 
-    /// Creates a session for a handshake on `transport`, tells the handler,
-    /// and starts its driver task.
+    /// Creates a session for a handshake on `transport` and tells the
+    /// handler. Returns the session and its driver (timers, events, close),
+    /// which the caller runs: a task of its own for polling, in the
+    /// WebSocket's own task for a WebSocket.
     fn open_session(
         &self,
         head: &RequestHead,
         query: &Query,
         transport: Transport,
-    ) -> Option<Arc<Entry<H::Connection>>> {
+    ) -> Option<(
+        Arc<Entry<H::Connection>>,
+        impl Future<Output = ()> + Send + 'static,
+    )> {
         let sid = match Sid::generate() {
             Ok(sid) => sid,
             Err(e) => {
@@ -377,19 +381,15 @@ impl<H: Handler> Server<H> {
         let server = self.clone();
         let driven = entry.clone();
         let close_timeout = config.close_timeout;
-        let span = entry.core.span.clone();
-        tokio::spawn(
-            async move {
-                // Removed however the driver ends, a panic included.
-                let _remove = RemoveOnDrop {
-                    sessions: &server.inner.sessions,
-                    sid,
-                };
-                driven.drive(close_timeout).await;
-            }
-            .instrument(span),
-        );
-        Some(entry)
+        let driver = async move {
+            // Removed however the driver ends, a panic included.
+            let _remove = RemoveOnDrop {
+                sessions: &server.inner.sessions,
+                sid,
+            };
+            driven.drive(close_timeout).await;
+        };
+        Some((entry, driver))
     }
 
     /// Closes every session with `server shutting down` (each client gets a

@@ -13,6 +13,7 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Body;
+use tracing::Instrument as _;
 
 use super::Server;
 use crate::config::RequestHead;
@@ -29,9 +30,10 @@ pub(super) fn handshake<H: Handler>(
     query: Query,
 ) -> Response<ResponseBody> {
     let config = server.config();
-    let Some(entry) = server.open_session(&head, &query, Transport::Polling) else {
+    let Some((entry, driver)) = server.open_session(&head, &query, Transport::Polling) else {
         return response::status(config, &head, StatusCode::INTERNAL_SERVER_ERROR);
     };
+    tokio::spawn(driver.instrument(entry.core.span.clone()));
     let packets = drain(&mut entry.core.lock().session);
     let binary = entry.core.supports_binary();
     let cookie = config
@@ -82,7 +84,7 @@ pub(super) async fn get<H: Handler>(
     pending.answered = true;
     drop(pending);
     if core.lock().session.is_closed() {
-        core.driver_wake.notify_one();
+        core.driver_wake.notify();
     }
     match answer {
         GetAnswer::Packets(packets) => {

@@ -1,11 +1,15 @@
 //! The WebSocket transport: a direct connection (`transport=websocket`
 //! without a sid) or the upgrade of a polling session.
 
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use engineio_protocol::{ErrorCode, Packet, ProtocolVersion, Query, Str, Transport};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream};
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use hyper::upgrade::OnUpgrade;
@@ -21,11 +25,11 @@ use crate::config::RequestHead;
 use crate::message::Frame;
 use crate::response::{self, ResponseBody};
 use crate::session::Transmit;
+use crate::signal::Signal;
 use crate::socket::Entry;
 use crate::{CloseReason, Connection, Handler};
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
-type WsSink = futures_util::stream::SplitSink<Ws, tungstenite::Message>;
 
 /// A WebSocket handshake without a sid: the session is created once the
 /// connection is upgraded.
@@ -45,16 +49,20 @@ pub(super) fn handshake<H: Handler>(
         let Some(ws) = Box::pin(connect(&server, on_upgrade)).await else {
             return;
         };
-        let entry = server.open_session(&head, &query, Transport::Websocket);
+        let session = server.open_session(&head, &query, Transport::Websocket);
         // The request's header values share hyper's read buffer (8 KiB or
         // more): free it now rather than when the session ends.
         drop((head, query));
-        let Some(entry) = entry else {
+        let Some((entry, driver)) = session else {
             return;
         };
-        let generation = entry.core.lock().new_ws_generation();
+        let (generation, signal) = entry.core.lock().new_ws_generation();
         let span = entry.core.span.clone();
-        run(ws, entry, generation).instrument(span).await;
+        // The session's driver runs in this task too: one task per
+        // session.
+        async { tokio::join!(driver, run(ws, entry, generation, signal)) }
+            .instrument(span)
+            .await;
     });
     response
 }
@@ -76,7 +84,7 @@ pub(super) fn upgrade<H: Handler>(
             Err(_) => None,
         }
     };
-    let Some(generation) = generation else {
+    let Some((generation, signal)) = generation else {
         // It has upgraded, is upgrading, or closed meanwhile: Node completes
         // the handshake and closes this WebSocket at once, and the session
         // carries on over its own transport.
@@ -90,13 +98,13 @@ pub(super) fn upgrade<H: Handler>(
         return response;
     };
     tracing::debug!(sid = %entry.core.sid(), "upgrade started");
-    entry.core.driver_wake.notify_one();
+    entry.core.driver_wake.notify();
     let server = server.clone();
     tokio::spawn(async move {
         match Box::pin(connect(&server, on_upgrade)).await {
             Some(ws) => {
                 let span = entry.core.span.clone();
-                run(ws, entry, generation).instrument(span).await;
+                run(ws, entry, generation, signal).instrument(span).await;
             }
             None => transport_closed(&entry, generation, CloseReason::TransportError),
         }
@@ -184,196 +192,283 @@ async fn connect<H: Handler>(server: &Server<H>, on_upgrade: OnUpgrade) -> Optio
 /// session has sent its CLOSE packet.
 const CLOSING_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Runs one WebSocket of a session: this task reads, a second one writes,
-/// so that a slow reader on the client's side never keeps its PONGs from
-/// being read. `generation` tells this WebSocket from earlier ones of the
-/// same session: only the latest may act on it.
-async fn run<C: Connection>(ws: Ws, entry: Arc<Entry<C>>, generation: u64) {
-    let (sink, mut stream) = ws.split();
-    let mut writer = tokio::spawn(
-        write_loop(sink, entry.clone(), generation).instrument(tracing::Span::current()),
-    );
-    let core = &entry.core;
-    let version = core.version();
-    loop {
-        let frame = tokio::select! {
-            frame = stream.next() => frame,
-            // The writer ended the connection (session over, upgrade aborted).
-            _ = &mut writer => return,
-        };
-        let packet = match frame {
-            Some(Ok(tungstenite::Message::Text(text))) => {
-                // SAFETY: tungstenite checked the text frame is UTF-8.
-                let text = unsafe { Str::from_utf8_unchecked(text.into()) };
-                Packet::decode_text(text, version)
-            }
-            Some(Ok(tungstenite::Message::Binary(data))) => Packet::decode_binary(data, version),
-            // Control frames: tungstenite answers pings itself.
-            Some(Ok(
-                tungstenite::Message::Ping(_)
-                | tungstenite::Message::Pong(_)
-                | tungstenite::Message::Frame(_),
-            )) => continue,
-            Some(Ok(tungstenite::Message::Close(_))) | None => {
-                transport_closed(&entry, generation, CloseReason::TransportClose);
-                break;
-            }
-            // The client went away without a close frame: a close, as Node's
-            // `ws` reports it, not an error.
-            Some(Err(
-                tungstenite::Error::Protocol(
-                    tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
-                )
-                | tungstenite::Error::ConnectionClosed
-                | tungstenite::Error::AlreadyClosed,
-            )) => {
-                transport_closed(&entry, generation, CloseReason::TransportClose);
-                break;
-            }
-            Some(Err(e)) => {
-                tracing::debug!(error = %e, "websocket error");
-                let frame = match &e {
-                    tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
-                    tungstenite::Error::Utf8(_) => Some((1007, "invalid UTF-8")),
-                    tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
-                    _ => None,
-                };
-                if let Some(frame) = frame {
-                    let mut state = core.lock();
-                    if state.ws_generation() == generation {
-                        state.ws_close_frame = Some(frame);
-                    }
-                }
-                transport_closed(&entry, generation, CloseReason::TransportError);
-                if frame.is_some() {
-                    // The writer says why in a close frame before the
-                    // connection drops.
-                    let _ =
-                        Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, &mut writer)).await;
-                    return;
-                }
-                break;
-            }
-        };
-        {
-            let mut state = core.lock();
-            if state.ws_generation() != generation {
-                break;
-            }
-            match packet {
-                Ok(packet) => {
-                    state
-                        .session
-                        .handle_packet(Transport::Websocket, packet, crate::clock::now());
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "undecodable websocket frame");
-                    state
-                        .session
-                        .handle_transport_closed(Transport::Websocket, CloseReason::ParseError);
-                }
-            }
-            core.wake_after_input(&state);
-        }
-        entry.dispatch();
-    }
-    // The connection is gone: nothing more can be written to it.
-    writer.abort();
+/// How a WebSocket's pump ends.
+enum End {
+    /// The connection is gone, or a newer WebSocket took over: nothing
+    /// more is written to it.
+    Gone,
+    /// The session is over: its last frames, then the close handshake.
+    Closing,
+    /// The upgrade was aborted (no probe, a timeout, ...): what is left,
+    /// then the close handshake.
+    Aborted,
 }
 
-/// Sends what the session has for this WebSocket until the session ends or
-/// no longer wants this WebSocket.
-async fn write_loop<C: Connection>(mut sink: WsSink, entry: Arc<Entry<C>>, generation: u64) {
-    let core = &entry.core;
-    let version = core.version();
-    let mut ended = core.ended.subscribe();
-    loop {
-        // Made for each round and freed after it: an idle connection keeps
-        // no buffer.
-        let mut batch = Vec::new();
-        let (closed, unwanted) = {
-            let mut state = core.lock();
-            if state.ws_generation() != generation {
-                return;
-            }
-            batch.extend(std::iter::from_fn(|| {
-                state.session.poll_transmit(Transport::Websocket)
-            }));
-            let session = &state.session;
-            let carries = session.transport() == Transport::Websocket;
-            (session.is_closed(), !carries && !session.is_upgrading())
-        };
-        let carries_close = batch
-            .iter()
-            .any(|t| matches!(t, Transmit::Packet(Packet::Close)));
-        let written = if carries_close {
-            // The session's last words: give them a bounded time.
-            Box::pin(tokio::time::timeout(
-                CLOSING_WRITE_TIMEOUT,
-                write(&mut sink, &mut batch, version),
-            ))
-            .await
-            .unwrap_or(Err(()))
-        } else {
-            tokio::select! {
-                biased;
-                written = Box::pin(write(&mut sink, &mut batch, version)) => written,
-                // The session ended while the client was not reading: drop
-                // the connection rather than wait for it.
-                () = super::stopped(&mut ended) => return,
-            }
-        };
-        if written.is_err() {
-            transport_closed(&entry, generation, CloseReason::TransportError);
-            return;
+/// What a WebSocket has handed to tungstenite and what waits for it.
+#[derive(Default)]
+struct Outgoing {
+    /// Frames taken from the session, not yet given to tungstenite
+    /// (it pushed back).
+    pending: VecDeque<tungstenite::Message>,
+    /// Frames given to tungstenite and not yet flushed.
+    unflushed: bool,
+    /// The session was seen to have news while the writing was stuck.
+    notified: bool,
+}
+
+/// Runs one WebSocket of a session in one task: it reads, and it writes
+/// what the session has, in turns within one poll, so that a client that
+/// reads slowly never keeps its PONGs from being read, and a reply made
+/// while a frame is handled goes out in the same turn, without waking
+/// anyone. `generation` tells this WebSocket from earlier ones of the same
+/// session: only the latest may act on it.
+async fn run<C: Connection>(
+    mut ws: Ws,
+    entry: Arc<Entry<C>>,
+    generation: u64,
+    signal: Arc<Signal>,
+) {
+    let mut out = Outgoing {
+        // The session may have something already (the OPEN packet).
+        notified: true,
+        ..Outgoing::default()
+    };
+    let end = poll_fn(|cx| pump(cx, &mut ws, &entry, generation, &signal, &mut out)).await;
+    if matches!(end, End::Gone) {
+        return;
+    }
+    // Boxed: a task's allocation is as large as its largest state, and
+    // the closing writes are short-lived.
+    Box::pin(close(ws, &entry, generation, end, out.pending)).await;
+}
+
+/// One turn of a WebSocket: every frame that has come, then every frame
+/// the session has to send, until both sides wait.
+fn pump<C: Connection>(
+    cx: &mut Context<'_>,
+    ws: &mut Ws,
+    entry: &Entry<C>,
+    generation: u64,
+    signal: &Signal,
+    out: &mut Outgoing,
+) -> Poll<End> {
+    while let Poll::Ready(frame) = Pin::new(&mut *ws).poll_next(cx) {
+        // Replies made while the frame is handled are looked for below:
+        // they need no wake-up of this task.
+        signal.hold();
+        if let Some(end) = on_frame(frame, entry, generation) {
+            return Poll::Ready(end);
         }
-        if closed || carries_close {
-            core.driver_wake.notify_one();
-            let frame = core.lock().ws_close_frame.take();
-            let _ = Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, async {
-                if let Some((code, reason)) = frame {
-                    let frame = tungstenite::protocol::CloseFrame {
-                        code: code.into(),
-                        reason: Utf8Bytes::from_static(reason),
-                    };
-                    let _ = sink.send(tungstenite::Message::Close(Some(frame))).await;
+    }
+    let version = entry.core.version();
+    loop {
+        while let Some(message) = out.pending.pop_front() {
+            match Pin::new(&mut *ws).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
+                Poll::Pending => {
+                    out.pending.push_front(message);
+                    return stuck(cx, entry, signal, out);
                 }
-                sink.close().await
-            }))
-            .await;
-            return;
+            }
+            if Pin::new(&mut *ws).start_send(message).is_err() {
+                return Poll::Ready(write_failed(entry, generation));
+            }
+            out.unflushed = true;
+        }
+        if out.unflushed {
+            match Pin::new(&mut *ws).poll_flush(cx) {
+                Poll::Ready(Ok(())) => out.unflushed = false,
+                Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
+                Poll::Pending => return stuck(cx, entry, signal, out),
+            }
+        }
+        if !std::mem::take(&mut out.notified) && signal.poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let mut state = entry.core.lock();
+        if state.ws_generation() != generation {
+            return Poll::Ready(End::Gone);
+        }
+        let mut closing = state.session.is_closed();
+        while let Some(transmit) = state.session.poll_transmit(Transport::Websocket) {
+            closing |= matches!(transmit, Transmit::Packet(Packet::Close));
+            out.pending.push_back(message(transmit, version));
+        }
+        let session = &state.session;
+        let unwanted = session.transport() != Transport::Websocket && !session.is_upgrading();
+        drop(state);
+        if closing {
+            return Poll::Ready(End::Closing);
         }
         if unwanted {
-            // The upgrade was aborted (no probe, timeout, ...).
-            tracing::debug!("upgrade aborted");
-            let _ = Box::pin(tokio::time::timeout(CLOSING_WRITE_TIMEOUT, sink.close())).await;
-            return;
+            return Poll::Ready(End::Aborted);
         }
-        tokio::select! {
-            () = core.ws_wake.notified() => {}
-            () = super::stopped(&mut ended) => {}
+        if out.pending.is_empty() {
+            // Woken for nothing to send (an inbound packet): wait again.
+            out.notified = false;
         }
     }
 }
 
-/// Sends `batch` (emptying it) and flushes.
-async fn write(
-    ws: &mut WsSink,
-    batch: &mut Vec<Transmit>,
-    version: ProtocolVersion,
-) -> Result<(), ()> {
-    for transmit in batch.drain(..) {
-        let message = match transmit.frame(version) {
-            // SAFETY: text frames are built from `Str`s and ASCII, so they
-            // are UTF-8.
-            Frame::Text(text) => {
-                tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(text) })
-            }
-            Frame::Binary(data) => tungstenite::Message::Binary(data),
-        };
-        ws.feed(message).await.map_err(|_| ())?;
+/// The writing is stuck on a client that does not read: keep the news for
+/// later, and drop the connection if the session ended meanwhile.
+fn stuck<C: Connection>(
+    cx: &mut Context<'_>,
+    entry: &Entry<C>,
+    signal: &Signal,
+    out: &mut Outgoing,
+) -> Poll<End> {
+    while signal.poll(cx).is_ready() {
+        out.notified = true;
     }
-    ws.flush().await.map_err(|_| ())
+    if *entry.core.ended.borrow() {
+        Poll::Ready(End::Gone)
+    } else {
+        Poll::Pending
+    }
+}
+
+/// A frame from the client (or the end of the stream, or an error).
+/// Returns how the WebSocket ends, if it does.
+fn on_frame<C: Connection>(
+    frame: Option<Result<tungstenite::Message, tungstenite::Error>>,
+    entry: &Entry<C>,
+    generation: u64,
+) -> Option<End> {
+    let core = &entry.core;
+    let version = core.version();
+    let packet = match frame {
+        Some(Ok(tungstenite::Message::Text(text))) => {
+            // SAFETY: tungstenite checked the text frame is UTF-8.
+            let text = unsafe { Str::from_utf8_unchecked(text.into()) };
+            Packet::decode_text(text, version)
+        }
+        Some(Ok(tungstenite::Message::Binary(data))) => Packet::decode_binary(data, version),
+        // Control frames: tungstenite answers pings itself.
+        Some(Ok(
+            tungstenite::Message::Ping(_)
+            | tungstenite::Message::Pong(_)
+            | tungstenite::Message::Frame(_),
+        )) => return None,
+        Some(Ok(tungstenite::Message::Close(_))) | None => {
+            transport_closed(entry, generation, CloseReason::TransportClose);
+            return Some(End::Gone);
+        }
+        // The client went away without a close frame: a close, as Node's
+        // `ws` reports it, not an error.
+        Some(Err(
+            tungstenite::Error::Protocol(
+                tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+            )
+            | tungstenite::Error::ConnectionClosed
+            | tungstenite::Error::AlreadyClosed,
+        )) => {
+            transport_closed(entry, generation, CloseReason::TransportClose);
+            return Some(End::Gone);
+        }
+        Some(Err(e)) => {
+            tracing::debug!(error = %e, "websocket error");
+            let frame = match &e {
+                tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
+                tungstenite::Error::Utf8(_) => Some((1007, "invalid UTF-8")),
+                tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
+                _ => None,
+            };
+            if let Some(frame) = frame {
+                let mut state = core.lock();
+                if state.ws_generation() == generation {
+                    state.ws_close_frame = Some(frame);
+                }
+            }
+            transport_closed(entry, generation, CloseReason::TransportError);
+            // With a frame, it says why before the connection drops.
+            return Some(if frame.is_some() {
+                End::Closing
+            } else {
+                End::Gone
+            });
+        }
+    };
+    {
+        let mut state = core.lock();
+        if state.ws_generation() != generation {
+            return Some(End::Gone);
+        }
+        match packet {
+            Ok(packet) => {
+                state
+                    .session
+                    .handle_packet(Transport::Websocket, packet, crate::clock::now());
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "undecodable websocket frame");
+                state
+                    .session
+                    .handle_transport_closed(Transport::Websocket, CloseReason::ParseError);
+            }
+        }
+        core.wake_after_input(&state);
+    }
+    entry.dispatch();
+    None
+}
+
+/// The frame that carries `transmit`.
+fn message(transmit: Transmit, version: ProtocolVersion) -> tungstenite::Message {
+    match transmit.frame(version) {
+        // SAFETY: text frames are built from `Str`s and ASCII, so they are
+        // UTF-8.
+        Frame::Text(text) => {
+            tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(text) })
+        }
+        Frame::Binary(data) => tungstenite::Message::Binary(data),
+    }
+}
+
+/// A write failed: the connection is gone.
+fn write_failed<C: Connection>(entry: &Entry<C>, generation: u64) -> End {
+    transport_closed(entry, generation, CloseReason::TransportError);
+    End::Gone
+}
+
+/// The session's last frames, then the close handshake (with the close
+/// frame that says why the reading stopped, if it did), all in a bounded
+/// time.
+async fn close<C: Connection>(
+    mut ws: Ws,
+    entry: &Entry<C>,
+    generation: u64,
+    end: End,
+    pending: VecDeque<tungstenite::Message>,
+) {
+    let written = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, async {
+        for message in pending {
+            ws.feed(message).await?;
+        }
+        ws.flush().await
+    })
+    .await;
+    if !matches!(written, Ok(Ok(()))) {
+        transport_closed(entry, generation, CloseReason::TransportError);
+        return;
+    }
+    if matches!(end, End::Aborted) {
+        tracing::debug!("upgrade aborted");
+        let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(None)).await;
+        return;
+    }
+    entry.core.driver_wake.notify();
+    let frame = entry
+        .core
+        .lock()
+        .ws_close_frame
+        .take()
+        .map(|(code, reason)| tungstenite::protocol::CloseFrame {
+            code: code.into(),
+            reason: Utf8Bytes::from_static(reason),
+        });
+    let _ = tokio::time::timeout(CLOSING_WRITE_TIMEOUT, ws.close(frame)).await;
 }
 
 /// This WebSocket's connection went away; only the session's latest
