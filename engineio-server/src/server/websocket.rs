@@ -2,14 +2,15 @@
 //! without a sid) or the upgrade of a polling session.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use engineio_protocol::{ErrorCode, Packet, ProtocolVersion, Query, Str, Transport};
-use futures_util::{Sink, SinkExt, Stream};
+use futures_util::future::OptionFuture;
+use futures_util::{FutureExt as _, Sink, SinkExt, Stream};
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use hyper::upgrade::OnUpgrade;
@@ -41,30 +42,28 @@ pub(super) fn handshake<H: Handler>(
     let Some((response, on_upgrade)) = accept(server, &mut head, true) else {
         return bad_handshake(server, &head);
     };
-    let server = server.clone();
-    tokio::spawn(async move {
-        // Boxed, as each step of a session's tasks whose state is large and
-        // short-lived: a task's allocation is as large as its largest
-        // state, and stays for the session's life.
-        let Some(ws) = Box::pin(connect(&server, on_upgrade)).await else {
-            return;
-        };
-        let session = server.open_session(&head, &query, Transport::Websocket);
-        // The request's header values share hyper's read buffer (8 KiB or
-        // more): free it now rather than when the session ends.
-        drop((head, query));
-        let Some((entry, driver)) = session else {
-            return;
-        };
-        let (generation, signal) = entry.core.lock().new_ws_generation();
-        let span = entry.core.span.clone();
-        // The session's driver runs in this task too: one task per
-        // session.
-        async { tokio::join!(driver, run(ws, entry, generation, signal)) }
-            .instrument(span)
-            .await;
-    });
+    // The request travels boxed, and the steps before the session is
+    // open run boxed too: a task's allocation is as large as its largest
+    // state, and stays for the session's life.
+    let start = Box::new((server.clone(), on_upgrade, head, query));
+    // A chain, not an `async` block: it holds the opening, then the
+    // session, never both.
+    tokio::spawn(Box::pin(open(start)).map(OptionFuture::from).flatten());
     response
+}
+
+/// Completes the upgrade of a WebSocket handshake and opens its session.
+/// Returns the session's life: its driver and its WebSocket, in one task.
+async fn open<H: Handler>(
+    start: Box<(Server<H>, OnUpgrade, RequestHead, Query)>,
+) -> Option<impl Future<Output = ((), ())>> {
+    let (server, on_upgrade, head, query) = *start;
+    let ws = connect(&server, on_upgrade).await?;
+    let (entry, driver) = server.open_session(&head, &query, Transport::Websocket)?;
+    let (generation, signal) = entry.core.lock().new_ws_generation();
+    let span = entry.core.span.clone();
+    let run = run(ws, entry, generation, signal);
+    Some(futures_util::future::join(driver, run).instrument(span))
 }
 
 /// A WebSocket for an existing polling session: the upgrade.
@@ -99,17 +98,26 @@ pub(super) fn upgrade<H: Handler>(
     };
     tracing::debug!(sid = %entry.core.sid(), "upgrade started");
     entry.core.driver_wake.notify();
-    let server = server.clone();
-    tokio::spawn(async move {
-        match Box::pin(connect(&server, on_upgrade)).await {
-            Some(ws) => {
-                let span = entry.core.span.clone();
-                run(ws, entry, generation, signal).instrument(span).await;
-            }
-            None => transport_closed(&entry, generation, CloseReason::TransportError),
-        }
-    });
+    let opening = connect_upgrade(server.clone(), on_upgrade, entry, generation, signal);
+    tokio::spawn(Box::pin(opening).map(OptionFuture::from).flatten());
     response
+}
+
+/// Completes the upgrade of an existing session's WebSocket. Returns the
+/// WebSocket's life.
+async fn connect_upgrade<H: Handler>(
+    server: Server<H>,
+    on_upgrade: OnUpgrade,
+    entry: Arc<Entry<H::Connection>>,
+    generation: u64,
+    signal: Arc<Signal>,
+) -> Option<impl Future<Output = ()>> {
+    let Some(ws) = connect(&server, on_upgrade).await else {
+        transport_closed(&entry, generation, CloseReason::TransportError);
+        return None;
+    };
+    let span = entry.core.span.clone();
+    Some(run(ws, entry, generation, signal).instrument(span))
 }
 
 /// Checks the WebSocket handshake headers and builds the 101 response, or
@@ -222,24 +230,28 @@ struct Outgoing {
 /// while a frame is handled goes out in the same turn, without waking
 /// anyone. `generation` tells this WebSocket from earlier ones of the same
 /// session: only the latest may act on it.
-async fn run<C: Connection>(
+fn run<C: Connection>(
     mut ws: Ws,
     entry: Arc<Entry<C>>,
     generation: u64,
     signal: Arc<Signal>,
-) {
+) -> impl Future<Output = ()> {
+    // An `async` block that uses what it captures in place: an `async fn`
+    // would keep a second copy of its arguments for the session's life.
     let mut out = Outgoing {
         // The session may have something already (the OPEN packet).
         notified: true,
         ..Outgoing::default()
     };
-    let end = poll_fn(|cx| pump(cx, &mut ws, &entry, generation, &signal, &mut out)).await;
-    if matches!(end, End::Gone) {
-        return;
+    async move {
+        let end = poll_fn(|cx| pump(cx, &mut ws, &entry, generation, &signal, &mut out)).await;
+        if matches!(end, End::Gone) {
+            return;
+        }
+        // Boxed: a task's allocation is as large as its largest state, and
+        // the closing writes are short-lived.
+        Box::pin(close(ws, &entry, generation, end, out.pending)).await;
     }
-    // Boxed: a task's allocation is as large as its largest state, and
-    // the closing writes are short-lived.
-    Box::pin(close(ws, &entry, generation, end, out.pending)).await;
 }
 
 /// One turn of a WebSocket: every frame that has come, then every frame
