@@ -82,20 +82,20 @@ impl ClientShared {
         self.protocol
     }
 
-    /// The messages that carry `packet` to this client.
-    fn encode(&self, packet: &Packet) -> Vec<OutgoingMessage> {
-        crate::namespace::encode(self.parser.as_ref(), packet)
+    /// The encoder of this client's protocol revision.
+    pub(crate) fn parser(&self) -> &dyn Parser {
+        self.parser.as_ref()
     }
 
     /// Encodes `packet` and queues it: the head and its attachments together.
     pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), Error> {
-        self.engine.send_all(&self.encode(packet))?;
-        Ok(())
+        self.send_all(&crate::socket::encode(self.parser(), packet))
     }
 
-    /// Encodes `packet` and queues it unless the buffer is full.
-    pub(crate) fn send_volatile(&self, packet: &Packet) -> bool {
-        self.engine.send_volatile(&self.encode(packet))
+    /// Queues an encoded packet: the head and its attachments together.
+    pub(crate) fn send_all(&self, messages: &[OutgoingMessage]) -> Result<(), Error> {
+        self.engine.send_all(messages)?;
+        Ok(())
     }
 
     /// Queues an encoded packet; a volatile one is dropped if the buffer is

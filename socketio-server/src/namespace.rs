@@ -22,7 +22,7 @@ use crate::handler::{erase, run_now, ErasedHandler, Handler};
 use crate::operator::BroadcastOperator;
 use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
-use crate::socket::{AckWaiter, Socket};
+use crate::socket::{encode, AckWaiter, Socket};
 use crate::Error;
 
 type ConnectionHandler = ErasedHandler<()>;
@@ -81,16 +81,6 @@ impl Parsers {
             ProtocolVersion::V4 => &self.v4,
         }
     }
-}
-
-/// The engine.io messages that carry `packet` (its head, then each
-/// attachment), encoded by `parser`: the one place a packet becomes bytes.
-pub(crate) fn encode(parser: &dyn Parser, packet: &Packet) -> Vec<OutgoingMessage> {
-    parser
-        .encode(packet)
-        .messages()
-        .map(OutgoingMessage::new)
-        .collect()
 }
 
 /// A namespace (Node's `Namespace`): `/` and those made with

@@ -189,3 +189,48 @@ async fn an_adapter_is_told_whether_and_how_long_sessions_are_recovered() {
     let _plain = Server::builder().adapter(noting(seen.clone())).build();
     assert_eq!(*seen.lock().unwrap(), [Some(Duration::from_secs(30)), None]);
 }
+
+#[tokio::test]
+async fn with_recovery_every_emit_of_a_socket_goes_through_the_adapter() {
+    // Node's `socket.emit` under connection state recovery: a broadcast to
+    // the socket's own room, so that the adapter can keep it (a volatile
+    // event or one with an ack is delivered, not kept).
+    let (factory, log) = RecordingAdapter::factory();
+    let builder = Server::builder()
+        .connection_state_recovery(socketio_server::Recovery::default())
+        .adapter(factory);
+    let (_io, addr, mut sockets) = start_with(builder).await;
+    let (mut ws, socket) = joined(addr, &mut sockets).await;
+    let id = socket.id().to_string();
+    socket.emit("plain", 1).unwrap();
+    socket.volatile().emit("volatile", 2).unwrap();
+    let asking = socket.clone();
+    let answer = tokio::spawn(async move {
+        asking
+            .timeout(Duration::from_secs(5))
+            .emit_with_ack::<i64>("asks", 3)
+            .await
+    });
+    assert_eq!(next(&mut ws).await.unwrap(), r#"42["plain",1]"#);
+    assert_eq!(next(&mut ws).await.unwrap(), r#"42["volatile",2]"#);
+    let asked = next(&mut ws).await.unwrap();
+    let ack_id = asked
+        .strip_prefix("42")
+        .and_then(|rest| rest.strip_suffix(r#"["asks",3]"#))
+        .unwrap_or_else(|| panic!("an event with an ack id: {asked}"));
+    support::send(&mut ws, &format!("43{ack_id}[4]")).await;
+    assert_eq!(answer.await.unwrap().unwrap(), 4);
+    let broadcasts: Vec<String> = log
+        .entries()
+        .into_iter()
+        .filter(|e| e.starts_with("broadcast "))
+        .collect();
+    assert_eq!(
+        broadcasts,
+        [
+            format!("broadcast rooms=[{id}] except=[]"),
+            format!("broadcast rooms=[{id}] except=[] volatile"),
+            format!("broadcast rooms=[{id}] except=[]"),
+        ]
+    );
+}

@@ -46,9 +46,8 @@ pub(super) async fn request_ack<T: DeserializeOwned>(
     let (tx, rx) = oneshot::channel();
     socket.register_ack(id, AckWaiter::One(tx));
     let packet = Packet::event(socket.namespace_name(), event, to_args(args)?, Some(id));
-    socket.notify_outgoing(&packet);
     let sent_at = tokio::time::Instant::now();
-    if let Err(e) = socket.send_packet(&packet) {
+    if let Err(e) = socket.emit_event(packet, false) {
         lock(&socket.0.acks).remove(&id);
         return Err(e);
     }
@@ -87,16 +86,8 @@ impl SocketEmitter<'_> {
     /// that does not fit the client's buffer is dropped without error.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), Error> {
         let socket = self.socket;
-        if !self.volatile {
-            return socket.emit(event, args);
-        }
         check_event(event)?;
         let packet = Packet::event(socket.namespace_name(), event, to_args(&args)?, None);
-        socket.notify_outgoing(&packet);
-        if !socket.connected() {
-            return Err(Error::Disconnected);
-        }
-        socket.shared_client().send_volatile(&packet);
-        Ok(())
+        socket.emit_event(packet, self.volatile)
     }
 }

@@ -25,10 +25,12 @@ use crate::recovery::recoverable;
 mod data;
 mod emitters;
 mod listeners;
+mod outbound;
 mod replay;
 
 use crate::{DisconnectReason, Error};
 pub use emitters::{SocketEmitter, TimeoutEmitter};
+pub(crate) use outbound::encode;
 pub(crate) use replay::offset_of;
 
 type EventHandler = ErasedHandler<()>;
@@ -211,20 +213,7 @@ impl Socket {
         check_event(event)?;
         tracing::trace!(socket = %self.0.id, event, "event out");
         let packet = Packet::event(self.namespace_name(), event, to_args(&args)?, None);
-        if self.0.ns.recovery() {
-            // Through the adapter, which gives the packet its offset and
-            // keeps it for a recovery.
-            if !self.connected() {
-                return Err(Error::Disconnected);
-            }
-            let only = BroadcastOptions::socket(&self.0.id);
-            // One socket: not a broadcast, for the fan-out metric.
-            return Ok(crate::metrics::unobserved(|| {
-                self.0.ns.adapter().broadcast(packet, only)
-            })?);
-        }
-        self.notify_outgoing(&packet);
-        self.send_packet(&packet)
+        self.emit_event(packet, false)
     }
 
     /// An emit to this client only that may be dropped if the client is not
@@ -332,14 +321,6 @@ impl Socket {
         }
     }
 
-    /// Encodes and queues one packet for this socket's client.
-    pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), Error> {
-        if !self.connected() {
-            return Err(Error::Disconnected);
-        }
-        self.0.client.send_packet(packet)
-    }
-
     pub(crate) fn shared_client(&self) -> &Arc<ClientShared> {
         &self.0.client
     }
@@ -358,32 +339,6 @@ impl Socket {
     /// Marks the socket as in its namespace.
     pub(crate) fn set_connected(&self) {
         self.0.connected.store(true, Ordering::Release);
-    }
-
-    /// Tells the outgoing listeners of an event about to be sent.
-    /// Whether the socket has outgoing listeners.
-    pub(crate) fn watches_outgoing(&self) -> bool {
-        self.0.watches_outgoing.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn notify_outgoing(&self, packet: &Packet) {
-        if !self.0.watches_outgoing.load(Ordering::Acquire) {
-            return;
-        }
-        let (Packet::Event { data, .. } | Packet::BinaryEvent { data, .. }) = packet else {
-            return;
-        };
-        let Some((Value::String(name), args)) = data.split_first() else {
-            return;
-        };
-        let listeners: Vec<AnyHandler> = lock(&self.0.handlers)
-            .any_outgoing
-            .iter()
-            .map(|(_, h)| h.clone())
-            .collect();
-        for listener in listeners {
-            run_now(listener(self.clone(), name.clone(), args.to_vec()));
-        }
     }
 
     /// Tells the socket's error handlers of `error` (Node's

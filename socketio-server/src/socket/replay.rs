@@ -60,22 +60,22 @@ impl Socket {
         self.0.replay.holding.store(false, Ordering::Release);
     }
 
-    /// Queues a broadcast's messages for this socket's client, or holds
-    /// them while its missed packets are sent. Returns whether it was
-    /// queued (a volatile one may be dropped).
-    pub(crate) fn deliver(
+    /// Holds a broadcast's messages while the missed packets are sent.
+    /// Returns whether it held them.
+    pub(super) fn hold(
         &self,
         packet: &Packet,
         messages: &[OutgoingMessage],
         volatile: bool,
     ) -> bool {
-        if self.0.replay.holding.load(Ordering::Acquire) {
-            let mut held = lock(&self.0.replay.held);
-            if let Some(queue) = held.as_mut() {
-                queue.push((offset_of(packet), messages.to_vec(), volatile));
-                return true;
-            }
+        if !self.0.replay.holding.load(Ordering::Acquire) {
+            return false;
         }
-        self.0.client.send_messages(messages, volatile)
+        let mut held = lock(&self.0.replay.held);
+        let Some(queue) = held.as_mut() else {
+            return false;
+        };
+        queue.push((offset_of(packet), messages.to_vec(), volatile));
+        true
     }
 }
