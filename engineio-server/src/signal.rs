@@ -4,7 +4,8 @@
 
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake};
 
 use futures_util::task::AtomicWaker;
 
@@ -26,12 +27,10 @@ impl Signal {
         }
     }
 
-    /// Ready (and the flag cleared) if it was set; otherwise the task's
-    /// waker is kept for the next [`Signal::notify`].
+    /// Ready (and the flag cleared) if it was set. Either way the task's
+    /// waker is kept for the next [`Signal::notify`] (a wake-up takes it),
+    /// so a task that looks now and again later is never left asleep.
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.set.swap(false, Ordering::AcqRel) {
-            return Poll::Ready(());
-        }
         self.waker.register(cx.waker());
         if self.set.swap(false, Ordering::AcqRel) {
             Poll::Ready(())
@@ -53,10 +52,64 @@ impl Signal {
     }
 }
 
+/// As a waker, a signal notes that it was woken and wakes its task: a task
+/// that waits on several things tells which one woke it.
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.notify();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.notify();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Signal;
     use std::sync::Arc;
+    use std::task::{Context, Waker};
+
+    /// Counts its wake-ups.
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_that_found_it_set_is_woken_by_the_next_notification() {
+        let signal = Signal::default();
+        let counting = Arc::new(Counting::default());
+        let waker = Waker::from(counting.clone());
+        let mut cx = Context::from_waker(&waker);
+        let woken = || counting.0.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(signal.poll(&mut cx).is_pending());
+        signal.notify();
+        assert_eq!(woken(), 1);
+        // Ready, and the task does not look again before the next one.
+        assert!(signal.poll(&mut cx).is_ready());
+        signal.notify();
+        assert_eq!(woken(), 2);
+    }
+
+    #[tokio::test]
+    async fn as_a_waker_it_notes_the_wake_up() {
+        let signal = Arc::new(Signal::default());
+        let waker = Waker::from(signal.clone());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(signal.poll(&mut cx).is_pending());
+        waker.wake_by_ref();
+        assert!(signal.poll(&mut cx).is_ready());
+        assert!(signal.poll(&mut cx).is_pending());
+    }
 
     #[tokio::test]
     async fn a_notification_before_the_wait_is_kept() {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use engineio_protocol::{ErrorCode, Packet, ProtocolVersion, Query, Str, Transport};
@@ -213,8 +213,14 @@ enum End {
 }
 
 /// What a WebSocket has handed to tungstenite and what waits for it.
-#[derive(Default)]
 struct Outgoing {
+    /// The waker the reads are polled with: it notes that the connection
+    /// woke the task, so that a wake-up for sending (a broadcast) does not
+    /// try a read, whose state is cold by then.
+    readable: Arc<Signal>,
+    read_waker: Waker,
+    /// Read without waiting for `readable` (the first turn).
+    read_anyway: bool,
     /// Frames taken from the session, not yet given to tungstenite
     /// (it pushed back).
     pending: VecDeque<tungstenite::Message>,
@@ -238,10 +244,15 @@ fn run<C: Connection>(
 ) -> impl Future<Output = ()> {
     // An `async` block that uses what it captures in place: an `async fn`
     // would keep a second copy of its arguments for the session's life.
+    let readable = Arc::new(Signal::default());
     let mut out = Outgoing {
+        read_waker: Waker::from(readable.clone()),
+        readable,
+        read_anyway: true,
+        pending: VecDeque::new(),
+        unflushed: false,
         // The session may have something already (the OPEN packet).
         notified: true,
-        ..Outgoing::default()
     };
     async move {
         let end = poll_fn(|cx| pump(cx, &mut ws, &entry, generation, &signal, &mut out)).await;
@@ -264,12 +275,16 @@ fn pump<C: Connection>(
     signal: &Signal,
     out: &mut Outgoing,
 ) -> Poll<End> {
-    while let Poll::Ready(frame) = Pin::new(&mut *ws).poll_next(cx) {
-        // Replies made while the frame is handled are looked for below:
-        // they need no wake-up of this task.
-        signal.hold();
-        if let Some(end) = on_frame(frame, entry, generation) {
-            return Poll::Ready(end);
+    // Not short-circuited: the signal keeps this task's waker.
+    if std::mem::take(&mut out.read_anyway) | out.readable.poll(cx).is_ready() {
+        let mut read_cx = Context::from_waker(&out.read_waker);
+        while let Poll::Ready(frame) = Pin::new(&mut *ws).poll_next(&mut read_cx) {
+            // Replies made while the frame is handled are looked for below:
+            // they need no wake-up of this task.
+            signal.hold();
+            if let Some(end) = on_frame(frame, entry, generation) {
+                return Poll::Ready(end);
+            }
         }
     }
     let version = entry.core.version();
