@@ -70,7 +70,12 @@ fn connected(socket: Socket, nsp: Namespace, name: Name) {
         "join",
         |socket: Socket, Data(room): Data<String>, ack: AckSender| async move {
             socket.join([room]);
-            let _ = ack.send(());
+            // The ack says the other nodes' broadcasts to the room reach
+            // this socket: the sharded adapter's subscription is made.
+            let _ = match socket.namespace().adapter().settled().await {
+                Ok(()) => ack.send(()),
+                Err(e) => ack.send(error(e)),
+            };
         },
     );
     socket.on(
@@ -183,6 +188,11 @@ fn connected(socket: Socket, nsp: Namespace, name: Name) {
                 let done = match join {
                     true => within(&ns, &room).sockets_join([target]).await,
                     false => within(&ns, &room).sockets_leave([target]).await,
+                };
+                // As for `join`: this node's subscriptions are made.
+                let done = match done {
+                    Ok(()) => ns.adapter().settled().await.map_err(Into::into),
+                    Err(e) => Err(e),
                 };
                 let _ = match done {
                     Ok(()) => ack.send(()),

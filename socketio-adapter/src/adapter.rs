@@ -157,6 +157,17 @@ pub trait Adapter: Send + Sync + 'static {
     async fn all_rooms(&self) -> Result<HashSet<Room>, Error> {
         Ok(self.rooms())
     }
+
+    /// Resolves once what this server has asked of its broker so far is
+    /// in effect: after a `join` ([`Adapter::add_all`]), the other servers'
+    /// broadcasts to those rooms reach this server's sockets. An adapter
+    /// that subscribes to a room's channel in the background (the sharded
+    /// Redis adapter) waits for the broker's confirmation; by default, and
+    /// in memory, this is so at once. Node's `socket.join` returns the
+    /// adapter's promise for the same reason.
+    async fn settled(&self) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// Creates the adapter of each namespace, given that namespace's local

@@ -165,6 +165,29 @@ async fn two_servers_share_everything_with_a_channel_per_room() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_settled_a_joined_room_has_its_channel() {
+    let redis = Redis::start().await;
+    let (_a, a_addr, mut a_sockets) = sharded_node(&redis, SubscriptionMode::Dynamic).await;
+    let (_ca, sa) = join(a_addr, &mut a_sockets).await;
+    // Open before, so that each question reaches Redis at once.
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for n in 0..20 {
+        let room = format!("room-{n}");
+        sa.join([room.as_str()]);
+        sa.namespace().adapter().settled().await.unwrap();
+        let channel = format!("socket.io#/#{room}#");
+        let (_, count): (String, usize) = redis::cmd("PUBSUB")
+            .arg("SHARDNUMSUB")
+            .arg(&channel)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "{channel} has no subscriber yet");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn static_mode_keeps_two_channels_and_dynamic_private_one_per_socket() {
     let redis = Redis::start().await;
     let (a, a_addr, mut a_sockets) = sharded_node(&redis, SubscriptionMode::Static).await;

@@ -347,6 +347,15 @@ impl Adapter for RedisShardedAdapter {
         self.0.server_count().await
     }
 
+    /// Once Redis confirmed every room channel subscribed so far (or the
+    /// requests timeout passed, while Redis is out of reach).
+    async fn settled(&self) -> Result<(), Error> {
+        let timeout = self.0.hub.config.requests_timeout;
+        tokio::time::timeout(timeout, self.0.hub.subscriptions.settled())
+            .await
+            .map_err(|_| Error::Broker("room subscriptions not confirmed in time".into()))?
+    }
+
     async fn persist_session(&self, _session: PersistedSession) -> Result<(), Error> {
         // The sharded adapter keeps no sessions (no connection state
         // recovery, as in Node); the streams adapter does.

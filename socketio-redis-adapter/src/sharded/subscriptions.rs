@@ -31,6 +31,8 @@ pub(crate) trait ShardReader: Send + Sync + 'static {
 enum Control {
     Subscribe(String, Option<oneshot::Sender<Result<(), Error>>>),
     Unsubscribe(String),
+    /// Answered once every command queued before it is done.
+    Settled(oneshot::Sender<()>),
 }
 
 /// A confirmation that Redis made a subscription (or why not).
@@ -91,6 +93,14 @@ impl Subscriptions {
             .control
             .send(Control::Subscribe(channel.to_owned(), Some(done)));
         Some(confirmed)
+    }
+
+    /// Resolves once every subscription asked for so far is made (or has
+    /// failed): the commands go to Redis one at a time, in order.
+    pub(crate) async fn settled(&self) -> Result<(), Error> {
+        let (done, settled) = oneshot::channel();
+        let _ = self.control.send(Control::Settled(done));
+        settled.await.map_err(|_| Error::Closed)
     }
 
     /// `reader` no longer reads `channel` (nothing if it did not).
@@ -231,6 +241,9 @@ async fn run(subs: Weak<Subscriptions>, mut control: mpsc::UnboundedReceiver<Con
                         if conn.sunsubscribe(&channel).await.is_err() {
                             lost = true;
                         }
+                    }
+                    Control::Settled(done) => {
+                        let _ = done.send(());
                     }
                 }
             }
