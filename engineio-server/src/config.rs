@@ -163,7 +163,6 @@ pub struct Config {
     pub(crate) body_timeout: Duration,
     pub(crate) max_body_chunks: usize,
     pub(crate) max_connections: Option<usize>,
-    pub(crate) close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) responder: Option<Responder>,
     pub(crate) initial_headers: Option<HeadersHook>,
@@ -188,7 +187,6 @@ impl Default for Config {
             body_timeout: Duration::from_secs(30),
             max_body_chunks: 10_000,
             max_connections: None,
-            close_timeout: Duration::from_secs(30),
             allow_request: None,
             responder: None,
             initial_headers: None,
@@ -215,7 +213,6 @@ impl fmt::Debug for Config {
             .field("body_timeout", &self.body_timeout)
             .field("max_body_chunks", &self.max_body_chunks)
             .field("max_connections", &self.max_connections)
-            .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -392,7 +389,7 @@ impl Config {
     /// How long a session closed by the server waits for a polling request
     /// to carry its CLOSE packet (default 30 s, Node's `closeTimeout`).
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
+        self.session.close_timeout = timeout;
         self
     }
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use engineio_protocol::{ProtocolVersion, Transport};
 use http::{HeaderMap, HeaderValue, Uri};
@@ -71,8 +71,8 @@ pub(crate) struct State {
     /// Wakes the latest WebSocket's task: each WebSocket has its own, so
     /// that an older one never takes the wake-ups of the newer.
     ws_signal: Arc<Signal>,
-    /// Why the WebSocket reader gave up, as the close frame the writer
-    /// sends last (RFC 6455: 1009 too big, 1007 not UTF-8, 1002 protocol
+    /// Why the WebSocket's reading gave up, as the close frame it sends
+    /// last (RFC 6455: 1009 too big, 1007 not UTF-8, 1002 protocol
     /// error).
     pub(crate) ws_close_frame: Option<(u16, &'static str)>,
 }
@@ -309,7 +309,7 @@ impl Socket {
     }
 
     pub(crate) fn close_with(&self, reason: CloseReason) {
-        self.core.lock().session.close(reason);
+        self.core.lock().session.close(reason, crate::clock::now());
         self.core.wake_all();
     }
 }
@@ -442,42 +442,22 @@ impl<C: Connection> Entry<C> {
     /// Runs the session's timers and delivers events that arise outside a
     /// transport (a send that hit the bound, a close from the application),
     /// until the session is fully closed.
-    pub(crate) async fn drive(&self, close_timeout: Duration) {
-        let mut close_deadline: Option<Instant> = None;
+    pub(crate) async fn drive(&self) {
         loop {
-            let linger = {
+            let (deadline, linger) = {
                 let mut state = self.core.lock();
-                match state.session.late_get_until() {
-                    Some(until) if until > crate::clock::now() => {
-                        state.driver_deadline = Some(until);
-                        Some(until)
-                    }
-                    _ => None,
-                }
-            };
-            if let Some(until) = linger {
                 // Stay known while a GET in flight may still come for its
                 // NOOP.
-                tokio::select! {
-                    () = tokio::time::sleep_until(until.into()) => {}
-                    () = self.core.driver_wake.notified() => {}
-                }
-                continue;
-            }
-            let deadline = {
-                let mut state = self.core.lock();
-                if state.session.is_closed() {
+                let linger = state
+                    .session
+                    .late_get_until()
+                    .filter(|&until| until > crate::clock::now());
+                if linger.is_none() && state.session.is_closed() {
                     break;
                 }
-                if state.session.close_reason().is_some() && close_deadline.is_none() {
-                    close_deadline = crate::clock::now().checked_add(close_timeout);
-                }
-                let deadline = match (state.session.poll_timeout(), close_deadline) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                let deadline = linger.or_else(|| state.session.poll_timeout());
                 state.driver_deadline = deadline;
-                deadline
+                (deadline, linger.is_some())
             };
             let sleep = async {
                 match deadline {
@@ -487,17 +467,10 @@ impl<C: Connection> Entry<C> {
             };
             tokio::select! {
                 () = sleep => {
-                    let now = crate::clock::now();
-                    let mut state = self.core.lock();
-                    if close_deadline.is_some_and(|at| at <= now) {
-                        // Nobody came for the CLOSE packet: give up on it.
-                        let transport = state.session.transport();
-                        state.session.handle_transport_closed(transport, CloseReason::ForcedClose);
-                    } else {
-                        state.session.handle_timeout(now);
+                    if !linger {
+                        self.core.lock().session.handle_timeout(crate::clock::now());
+                        self.core.wake_transports();
                     }
-                    drop(state);
-                    self.core.wake_transports();
                 }
                 () = self.core.driver_wake.notified() => {}
             }

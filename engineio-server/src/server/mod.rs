@@ -1,5 +1,6 @@
 //! The tokio and hyper driver: routes requests to the transports, checks
-//! them as the protocol asks, and runs one driver task per session.
+//! them as the protocol asks, and gives each session its driver (a task of
+//! its own over polling; the WebSocket's task over a WebSocket).
 
 mod listen;
 mod polling;
@@ -380,14 +381,13 @@ impl<H: Handler> Server<H> {
         self.inner.sessions().insert(sid.clone(), entry.clone());
         let server = self.clone();
         let driven = entry.clone();
-        let close_timeout = config.close_timeout;
         let driver = async move {
             // Removed however the driver ends, a panic included.
             let _remove = RemoveOnDrop {
                 sessions: &server.inner.sessions,
                 sid,
             };
-            driven.drive(close_timeout).await;
+            driven.drive().await;
         };
         Some((entry, driver))
     }

@@ -60,6 +60,10 @@ pub struct SessionConfig {
     pub lag_timeout: Duration,
     /// Whether a polling session may upgrade to WebSocket.
     pub allow_upgrades: bool,
+    /// How long a session closed by the server waits for its CLOSE packet
+    /// to be taken (Node: `closeTimeout`, 30 s): a polling client that
+    /// never comes back for it does not keep the session.
+    pub close_timeout: Duration,
 }
 
 impl Default for SessionConfig {
@@ -73,6 +77,7 @@ impl Default for SessionConfig {
             lag_bytes: 1 << 20,
             lag_timeout: Duration::from_secs(30),
             allow_upgrades: true,
+            close_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -312,17 +317,21 @@ impl Session {
         self.state == State::Open && self.buffered_bytes + bytes <= bound
     }
 
-    /// Closes the session gracefully: what is buffered goes out, then a
-    /// CLOSE packet. The application hears [`Event::Closed`] now.
+    /// Closes the session gracefully at `now`: what is buffered goes out,
+    /// then a CLOSE packet, taken within
+    /// [`SessionConfig::close_timeout`]. The application hears
+    /// [`Event::Closed`] now.
     ///
     /// An upgrade in progress may still complete, as in Node: the client
     /// has stopped polling by then, so the CLOSE packet goes over the
     /// WebSocket.
-    pub fn close(&mut self, reason: CloseReason) {
+    pub fn close(&mut self, reason: CloseReason, now: Instant) {
         if self.state == State::Open {
             self.state = State::Closing(reason);
             self.timers.stop(Timer::PingInterval);
             self.timers.stop(Timer::PongDeadline);
+            self.timers
+                .set_after(Timer::CloseDeadline, now, self.config.close_timeout);
             self.events.push_back(Event::Closed(reason));
         }
     }
@@ -461,6 +470,8 @@ impl Session {
                 // Still behind: the client is not reading.
                 Timer::LagDeadline => self.terminate(CloseReason::BufferFull),
                 Timer::UpgradeTimeout => self.abort_upgrade(),
+                // Nobody came for the CLOSE packet: give up on it.
+                Timer::CloseDeadline => self.terminate(CloseReason::ForcedClose),
                 Timer::UpgradeCheck => {
                     if let Upgrade::Probed { noop_due, .. } = &mut self.upgrade {
                         *noop_due = true;
@@ -501,6 +512,7 @@ impl Session {
         }
         if let State::Closing(reason) = self.state {
             self.state = State::Closed(reason);
+            self.timers.stop(Timer::CloseDeadline);
             return Some(Transmit::Packet(Packet::Close));
         }
         None

@@ -14,6 +14,7 @@ fn config() -> SessionConfig {
         lag_bytes: 50,
         lag_timeout: SEC,
         allow_upgrades: true,
+        close_timeout: SEC,
     }
 }
 
@@ -300,7 +301,7 @@ fn draining_frees_the_buffer() {
 fn graceful_close_flushes_then_sends_close() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
     s.send(Message::Text("bye".into()), t0).unwrap();
-    s.close(CloseReason::ServerShuttingDown);
+    s.close(CloseReason::ServerShuttingDown, t0);
     assert_eq!(
         events(&mut s),
         vec![Event::Closed(CloseReason::ServerShuttingDown)]
@@ -312,7 +313,7 @@ fn graceful_close_flushes_then_sends_close() {
         vec![Packet::text("bye"), Packet::Close]
     );
     assert!(s.is_closed());
-    s.close(CloseReason::ForcedClose);
+    s.close(CloseReason::ForcedClose, t0);
     assert!(events(&mut s).is_empty(), "Closed is heard once");
 }
 
@@ -320,7 +321,7 @@ fn graceful_close_flushes_then_sends_close() {
 fn a_polling_batch_while_closing_leaves_close_for_the_next_response() {
     let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
     s.send(Message::Text("last".into()), t0).unwrap();
-    s.close(CloseReason::ForcedClose);
+    s.close(CloseReason::ForcedClose, t0);
     let batch = |s: &mut Session| -> Vec<Packet> {
         s.poll_batch(Transport::Polling)
             .into_iter()
@@ -415,7 +416,7 @@ fn a_session_closed_during_an_upgrade_says_goodbye_over_websocket() {
     s.handle_upgrade_request(t0).unwrap();
     s.handle_packet(Transport::Websocket, Packet::Ping(Str::from(PROBE)), t0);
     s.send(Message::Text("last".into()), t0).unwrap();
-    s.close(CloseReason::ServerShuttingDown);
+    s.close(CloseReason::ServerShuttingDown, t0);
     assert_eq!(
         drain(&mut s, Transport::Websocket),
         vec![Packet::Pong(Str::from(PROBE))]
@@ -584,4 +585,28 @@ fn a_get_that_came_while_the_upgrade_settled_is_refused_once_upgraded() {
     assert_eq!(s.answer_get(get), None);
     s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
     assert_eq!(s.answer_get(get), Some(GetAnswer::Refused));
+}
+
+#[test]
+fn a_close_packet_nobody_takes_is_given_up_after_the_close_timeout() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.send(Message::Text("last".into()), t0).unwrap();
+    s.close(CloseReason::ServerShuttingDown, t0);
+    assert_eq!(s.poll_timeout(), Some(t0 + SEC));
+    s.handle_timeout(t0 + SEC - Duration::from_millis(1));
+    assert!(!s.is_closed(), "still waiting for a GET");
+    s.handle_timeout(t0 + SEC);
+    assert!(s.is_closed());
+    assert_eq!(s.close_reason(), Some(CloseReason::ForcedClose));
+    assert!(drain(&mut s, Transport::Polling).is_empty());
+}
+
+#[test]
+fn a_close_packet_taken_in_time_stops_the_close_timeout() {
+    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
+    s.close(CloseReason::ServerShuttingDown, t0);
+    assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Close]);
+    assert!(s.is_closed());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.close_reason(), Some(CloseReason::ServerShuttingDown));
 }

@@ -19,15 +19,19 @@ pub enum Timer {
     /// The client lags by more than its lag bound: it must catch up before
     /// this.
     LagDeadline,
+    /// A session closed by the server: its CLOSE packet must be taken by
+    /// then (Node's `closeTimeout`), or the session is dropped without it.
+    CloseDeadline,
 }
 
 impl Timer {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::PingInterval,
         Self::PongDeadline,
         Self::UpgradeTimeout,
         Self::UpgradeCheck,
         Self::LagDeadline,
+        Self::CloseDeadline,
     ];
 
     fn index(self) -> usize {
