@@ -275,9 +275,18 @@ fn pump<C: Connection>(
     signal: &Signal,
     out: &mut Outgoing,
 ) -> Poll<End> {
+    if !out.pending.is_empty() || out.unflushed {
+        // What the last turn could not write goes first: its reads may
+        // have spent the task's budget (tokio's), which a client that
+        // sends without pause would otherwise do every turn.
+        if let Poll::Ready(end) = write(cx, ws, entry, generation, signal, out) {
+            return Poll::Ready(end);
+        }
+    }
     // Not short-circuited: the signal keeps this task's waker.
     if std::mem::take(&mut out.read_anyway) | out.readable.poll(cx).is_ready() {
         let mut read_cx = Context::from_waker(&out.read_waker);
+        let mut frames = 0;
         while let Poll::Ready(frame) = Pin::new(&mut *ws).poll_next(&mut read_cx) {
             // Replies made while the frame is handled are looked for below:
             // they need no wake-up of this task.
@@ -285,8 +294,27 @@ fn pump<C: Connection>(
             if let Some(end) = on_frame(frame, entry, generation) {
                 return Poll::Ready(end);
             }
+            frames += 1;
+            if frames == FRAMES_PER_TURN {
+                // Come back for the rest after writing.
+                out.readable.notify();
+                break;
+            }
         }
     }
+    write(cx, ws, entry, generation, signal, out)
+}
+
+/// Writes what is pending, then what the session has, until the session
+/// has nothing more or the connection takes no more.
+fn write<C: Connection>(
+    cx: &mut Context<'_>,
+    ws: &mut Ws,
+    entry: &Entry<C>,
+    generation: u64,
+    signal: &Signal,
+    out: &mut Outgoing,
+) -> Poll<End> {
     let version = entry.core.version();
     loop {
         while let Some(message) = out.pending.pop_front() {
@@ -308,6 +336,10 @@ fn pump<C: Connection>(
                 Poll::Ready(Ok(())) => out.unflushed = false,
                 Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
                 Poll::Pending => return stuck(cx, entry, signal, out),
+            }
+            if out.pending.capacity() > KEPT_CAPACITY {
+                // After a burst: an idle connection keeps no large queue.
+                out.pending = VecDeque::new();
             }
         }
         if !std::mem::take(&mut out.notified) && signal.poll(cx).is_pending() {
@@ -331,12 +363,14 @@ fn pump<C: Connection>(
         if unwanted {
             return Poll::Ready(End::Aborted);
         }
-        if out.pending.is_empty() {
-            // Woken for nothing to send (an inbound packet): wait again.
-            out.notified = false;
-        }
     }
 }
+
+/// How many frames one turn reads before it writes.
+const FRAMES_PER_TURN: usize = 32;
+
+/// The capacity of the queue of frames a WebSocket keeps once it is empty.
+const KEPT_CAPACITY: usize = 64;
 
 /// The writing is stuck on a client that does not read: keep the news for
 /// later, and drop the connection if the session ended meanwhile.
