@@ -2,7 +2,9 @@
 
 use super::*;
 
-const SEC: Duration = Duration::from_secs(1);
+mod close;
+
+pub(super) const SEC: Duration = Duration::from_secs(1);
 
 fn config() -> SessionConfig {
     SessionConfig {
@@ -18,7 +20,7 @@ fn config() -> SessionConfig {
     }
 }
 
-fn session(version: ProtocolVersion, transport: Transport) -> (Session, Instant) {
+pub(super) fn session(version: ProtocolVersion, transport: Transport) -> (Session, Instant) {
     let t0 = Instant::now();
     let mut s = Session::new(Sid::from("sid"), version, transport, config(), t0);
     assert!(matches!(
@@ -28,7 +30,7 @@ fn session(version: ProtocolVersion, transport: Transport) -> (Session, Instant)
     (s, t0)
 }
 
-fn drain(s: &mut Session, t: Transport) -> Vec<Packet> {
+pub(super) fn drain(s: &mut Session, t: Transport) -> Vec<Packet> {
     std::iter::from_fn(|| s.poll_transmit(t).map(Transmit::into_packet)).collect()
 }
 
@@ -585,28 +587,4 @@ fn a_get_that_came_while_the_upgrade_settled_is_refused_once_upgraded() {
     assert_eq!(s.answer_get(get), None);
     s.handle_packet(Transport::Websocket, Packet::Upgrade, t0);
     assert_eq!(s.answer_get(get), Some(GetAnswer::Refused));
-}
-
-#[test]
-fn a_close_packet_nobody_takes_is_given_up_after_the_close_timeout() {
-    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
-    s.send(Message::Text("last".into()), t0).unwrap();
-    s.close(CloseReason::ServerShuttingDown, t0);
-    assert_eq!(s.poll_timeout(), Some(t0 + SEC));
-    s.handle_timeout(t0 + SEC - Duration::from_millis(1));
-    assert!(!s.is_closed(), "still waiting for a GET");
-    s.handle_timeout(t0 + SEC);
-    assert!(s.is_closed());
-    assert_eq!(s.close_reason(), Some(CloseReason::ForcedClose));
-    assert!(drain(&mut s, Transport::Polling).is_empty());
-}
-
-#[test]
-fn a_close_packet_taken_in_time_stops_the_close_timeout() {
-    let (mut s, t0) = session(ProtocolVersion::V4, Transport::Polling);
-    s.close(CloseReason::ServerShuttingDown, t0);
-    assert_eq!(drain(&mut s, Transport::Polling), vec![Packet::Close]);
-    assert!(s.is_closed());
-    assert_eq!(s.poll_timeout(), None);
-    assert_eq!(s.close_reason(), Some(CloseReason::ServerShuttingDown));
 }
