@@ -255,7 +255,17 @@ fn run<C: Connection>(
         notified: true,
     };
     async move {
-        let end = poll_fn(|cx| pump(cx, &mut ws, &entry, generation, &signal, &mut out)).await;
+        let end = poll_fn(|cx| {
+            Pump {
+                ws: &mut ws,
+                entry: &entry,
+                generation,
+                signal: &signal,
+                out: &mut out,
+            }
+            .turn(cx)
+        })
+        .await;
         if matches!(end, End::Gone) {
             return;
         }
@@ -265,103 +275,116 @@ fn run<C: Connection>(
     }
 }
 
-/// One turn of a WebSocket: every frame that has come, then every frame
-/// the session has to send, until both sides wait.
-fn pump<C: Connection>(
-    cx: &mut Context<'_>,
-    ws: &mut Ws,
-    entry: &Entry<C>,
+/// One WebSocket of a session, as its task turns it.
+struct Pump<'a, C> {
+    ws: &'a mut Ws,
+    entry: &'a Entry<C>,
     generation: u64,
-    signal: &Signal,
-    out: &mut Outgoing,
-) -> Poll<End> {
-    if !out.pending.is_empty() || out.unflushed {
-        // What the last turn could not write goes first: its reads may
-        // have spent the task's budget (tokio's), which a client that
-        // sends without pause would otherwise do every turn.
-        if let Poll::Ready(end) = write(cx, ws, entry, generation, signal, out) {
-            return Poll::Ready(end);
-        }
-    }
-    // Not short-circuited: the signal keeps this task's waker.
-    if std::mem::take(&mut out.read_anyway) | out.readable.poll(cx).is_ready() {
-        let mut read_cx = Context::from_waker(&out.read_waker);
-        let mut frames = 0;
-        while let Poll::Ready(frame) = Pin::new(&mut *ws).poll_next(&mut read_cx) {
-            // Replies made while the frame is handled are looked for below:
-            // they need no wake-up of this task.
-            signal.hold();
-            if let Some(end) = on_frame(frame, entry, generation) {
-                return Poll::Ready(end);
-            }
-            frames += 1;
-            if frames == FRAMES_PER_TURN {
-                // Come back for the rest after writing.
-                out.readable.notify();
-                break;
-            }
-        }
-    }
-    write(cx, ws, entry, generation, signal, out)
+    signal: &'a Signal,
+    out: &'a mut Outgoing,
 }
 
-/// Writes what is pending, then what the session has, until the session
-/// has nothing more or the connection takes no more.
-fn write<C: Connection>(
-    cx: &mut Context<'_>,
-    ws: &mut Ws,
-    entry: &Entry<C>,
-    generation: u64,
-    signal: &Signal,
-    out: &mut Outgoing,
-) -> Poll<End> {
-    let version = entry.core.version();
-    loop {
-        while let Some(message) = out.pending.pop_front() {
-            match Pin::new(&mut *ws).poll_ready(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
-                Poll::Pending => {
-                    out.pending.push_front(message);
-                    return stuck(cx, entry, signal, out);
+impl<C: Connection> Pump<'_, C> {
+    /// One turn: what an earlier turn could not write, then up to
+    /// [`FRAMES_PER_TURN`] frames that have come, then every frame the
+    /// session has to send, until both sides wait.
+    fn turn(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        if !self.out.pending.is_empty() || self.out.unflushed {
+            // What the last turn could not write goes first: its reads may
+            // have spent the task's budget (tokio's), which a client that
+            // sends without pause would otherwise do every turn.
+            if let Poll::Ready(end) = self.write(cx) {
+                return Poll::Ready(end);
+            }
+        }
+        let out = &mut *self.out;
+        // Not short-circuited: the signal keeps this task's waker.
+        if std::mem::take(&mut out.read_anyway) | out.readable.poll(cx).is_ready() {
+            let mut read_cx = Context::from_waker(&out.read_waker);
+            let mut frames = 0;
+            while let Poll::Ready(frame) = Pin::new(&mut *self.ws).poll_next(&mut read_cx) {
+                // Replies made while the frame is handled are looked for
+                // below: they need no wake-up of this task.
+                self.signal.hold();
+                if let Some(end) = on_frame(frame, self.entry, self.generation) {
+                    return Poll::Ready(end);
+                }
+                frames += 1;
+                if frames == FRAMES_PER_TURN {
+                    // Come back for the rest after writing.
+                    out.readable.notify();
+                    break;
                 }
             }
-            if Pin::new(&mut *ws).start_send(message).is_err() {
-                return Poll::Ready(write_failed(entry, generation));
+        }
+        self.write(cx)
+    }
+
+    /// Writes what is pending, then what the session has, until the session
+    /// has nothing more or the connection takes no more.
+    fn write(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        let (entry, generation) = (self.entry, self.generation);
+        let version = entry.core.version();
+        loop {
+            while let Some(message) = self.out.pending.pop_front() {
+                match Pin::new(&mut *self.ws).poll_ready(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
+                    Poll::Pending => {
+                        self.out.pending.push_front(message);
+                        return self.stuck(cx);
+                    }
+                }
+                if Pin::new(&mut *self.ws).start_send(message).is_err() {
+                    return Poll::Ready(write_failed(entry, generation));
+                }
+                self.out.unflushed = true;
             }
-            out.unflushed = true;
-        }
-        if out.unflushed {
-            match Pin::new(&mut *ws).poll_flush(cx) {
-                Poll::Ready(Ok(())) => out.unflushed = false,
-                Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
-                Poll::Pending => return stuck(cx, entry, signal, out),
+            if self.out.unflushed {
+                match Pin::new(&mut *self.ws).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => self.out.unflushed = false,
+                    Poll::Ready(Err(_)) => return Poll::Ready(write_failed(entry, generation)),
+                    Poll::Pending => return self.stuck(cx),
+                }
+                if self.out.pending.capacity() > KEPT_CAPACITY {
+                    // After a burst: an idle connection keeps no large queue.
+                    self.out.pending = VecDeque::new();
+                }
             }
-            if out.pending.capacity() > KEPT_CAPACITY {
-                // After a burst: an idle connection keeps no large queue.
-                out.pending = VecDeque::new();
+            if !std::mem::take(&mut self.out.notified) && self.signal.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let mut state = entry.core.lock();
+            if state.ws_generation() != generation {
+                return Poll::Ready(End::Gone);
+            }
+            let mut closing = state.session.is_closed();
+            while let Some(transmit) = state.session.poll_transmit(Transport::Websocket) {
+                closing |= matches!(transmit, Transmit::Packet(Packet::Close));
+                self.out.pending.push_back(message(transmit, version));
+            }
+            let session = &state.session;
+            let unwanted = session.transport() != Transport::Websocket && !session.is_upgrading();
+            drop(state);
+            if closing {
+                return Poll::Ready(End::Closing);
+            }
+            if unwanted {
+                return Poll::Ready(End::Aborted);
             }
         }
-        if !std::mem::take(&mut out.notified) && signal.poll(cx).is_pending() {
-            return Poll::Pending;
+    }
+
+    /// The writing is stuck on a client that does not read: keep the news
+    /// for later, and drop the connection if the session ended meanwhile.
+    fn stuck(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        while self.signal.poll(cx).is_ready() {
+            self.out.notified = true;
         }
-        let mut state = entry.core.lock();
-        if state.ws_generation() != generation {
-            return Poll::Ready(End::Gone);
-        }
-        let mut closing = state.session.is_closed();
-        while let Some(transmit) = state.session.poll_transmit(Transport::Websocket) {
-            closing |= matches!(transmit, Transmit::Packet(Packet::Close));
-            out.pending.push_back(message(transmit, version));
-        }
-        let session = &state.session;
-        let unwanted = session.transport() != Transport::Websocket && !session.is_upgrading();
-        drop(state);
-        if closing {
-            return Poll::Ready(End::Closing);
-        }
-        if unwanted {
-            return Poll::Ready(End::Aborted);
+        if *self.entry.core.ended.borrow() {
+            Poll::Ready(End::Gone)
+        } else {
+            Poll::Pending
         }
     }
 }
@@ -371,24 +394,6 @@ const FRAMES_PER_TURN: usize = 32;
 
 /// The capacity of the queue of frames a WebSocket keeps once it is empty.
 const KEPT_CAPACITY: usize = 64;
-
-/// The writing is stuck on a client that does not read: keep the news for
-/// later, and drop the connection if the session ended meanwhile.
-fn stuck<C: Connection>(
-    cx: &mut Context<'_>,
-    entry: &Entry<C>,
-    signal: &Signal,
-    out: &mut Outgoing,
-) -> Poll<End> {
-    while signal.poll(cx).is_ready() {
-        out.notified = true;
-    }
-    if *entry.core.ended.borrow() {
-        Poll::Ready(End::Gone)
-    } else {
-        Poll::Pending
-    }
-}
 
 /// A frame from the client (or the end of the stream, or an error).
 /// Returns how the WebSocket ends, if it does.
